@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Command line: build, check, preview or count the explainer site. Exit 0 ok, 1 content errors, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__)
+    parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("build", help="write the site", description="Build the site into the output folder.")
+    p.add_argument("--out", type=Path, help="output folder (default: output_dir of site.yaml, _site)")
+    p.add_argument("--base-url", help="public URL the site is served from (default: base_url of site.yaml)")
+
+    commands.add_parser("check", help="load and validate everything, write nothing",
+                        description="Load, validate, resolve every quote and render in memory; write nothing.")
+
+    p = commands.add_parser("serve", help="preview with live reload",
+                            description="Build, serve the output and rebuild on every change, with live reload.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
+
+    commands.add_parser("stats", help="facts per topic, citations per article, uncited paragraphs",
+                        description="Count facts and citations, and list each article's paragraphs no fact cites.")
+    return parser.parse_args(argv)
+
+
+def print_errors(errors) -> None:
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was written.", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from sitegen import build
+
+    root = args.project.resolve()
+    if not (root / "site.yaml").is_file():
+        print(f"build.py: no site.yaml in {root}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        from sitegen.serve import serve
+        return serve(root, args.host, args.port, args.open)
+    if args.command == "stats":
+        from sitegen.stats import stats
+        report = build(root, write_output=False)
+        if report.errors:
+            print_errors(report.errors)
+            return 1
+        print(stats(report.site), end="")
+        return 0
+    if args.command == "check":
+        report = build(root, write_output=False)
+    else:
+        report = build(root, args.out, args.base_url, explicit_out=args.out is not None)
+    if report.errors:
+        print_errors(report.errors)
+        return 1
+    verb = "checked" if args.command == "check" else f"wrote {report.out_dir}:"
+    print(f"{verb} {report.pages} pages, {report.files} files in {report.seconds * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,39 @@
+"""data/facts.json: the whole fact base, with each citation's offsets into its seed, for checking without the site."""
+from __future__ import annotations
+
+import json
+
+from .model import Citation, DateValue, Site, Variant
+
+FORMAT_VERSION = 1
+
+
+def _date(d: DateValue | None):
+    return None if d is None else {"value": d.value, "inferred": d.inferred or None}
+
+
+def _citation(c: Citation) -> dict:
+    return {"source": c.source_id, "quote": c.quote, "start": c.start, "end": c.end, "line": c.paragraph}
+
+
+def _variants(variants: list[Variant]) -> list[dict]:
+    return [{"text": v.text, "citations": [_citation(c) for c in v.citations]} for v in variants]
+
+
+def facts_json(site: Site) -> bytes:
+    data = {
+        "version": FORMAT_VERSION,
+        "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
+                   "passage, which equals the quote up to runs of white space",
+        "site": {"title": site.config.title, "base_url": site.config.base_url},
+        "sources": [{"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline, "outlet": s.outlet or None,
+                     "author": s.author or None, "meeting": s.meeting, "published": _date(s.published),
+                     "body_lines": list(s.body)} for s in site.sources],
+        "topics": [{"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics],
+        "entities": [{"id": e.id, "kind": e.kind, "name": e.name, "topic": e.topic_id,
+                      "names": _variants(e.names), "roles": _variants(e.roles)} for e in site.entities()],
+        "facts": [{"id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date),
+                   "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
+                   "variants": _variants(f.variants)} for f in site.facts()],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -1,0 +1,255 @@
+"""Stage 1, load: read site.yaml, content/ and seeds/ into the model, reporting every file that does not parse
+or does not have the shape its schema declares (unknown, missing or mistyped keys)."""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from .model import Citation, Config, DateValue, Entity, Error, Fact, Page, Site, Source, Topic, Variant, Where
+from .yamlfile import Map, Seq, load_yaml, parse_yaml, read_text
+
+# Field kinds: "text" is a non-empty string, "str" may be empty.
+TEXT, STR, INT, LIST, DATE, MAP = "text", "str", "int", "list", "date", "map"
+_KIND_NAMES = {TEXT: "non-empty text", STR: "text", INT: "a whole number", LIST: "a list",
+               DATE: 'a date ("2025-02-27") or a mapping with value and inferred', MAP: "a mapping"}
+
+SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (TEXT, True),
+               "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (TEXT, False),
+               "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
+               "intro": (STR, False), "publisher": (STR, False)}
+SOURCE_FIELDS = {"id": (TEXT, True), "seed": (TEXT, True), "headline": (TEXT, True), "outlet": (STR, True),
+                 "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True), "body": (LIST, True)}
+TOPIC_FIELDS = {"title": (TEXT, True), "summary": (TEXT, True), "entities": (LIST, False), "facts": (LIST, True)}
+ENTITY_FIELDS = {"id": (TEXT, True), "kind": (TEXT, True), "name": (TEXT, True), "names": (LIST, True),
+                 "roles": (LIST, False)}
+FACT_FIELDS = {"id": (TEXT, True), "text": (TEXT, True), "citations": (LIST, True), "date": (DATE, False),
+               "entities": (LIST, False), "variants": (LIST, False)}
+VARIANT_FIELDS = {"text": (TEXT, True), "citations": (LIST, True)}
+CITATION_FIELDS = {"source": (TEXT, True), "quote": (TEXT, True)}
+DATE_FIELDS = {"value": (TEXT, True), "inferred": (TEXT, True)}
+PAGE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True)}
+
+
+class _Reader:
+    """Checks mappings of one file against declared fields and collects the shape errors."""
+
+    def __init__(self, rel: str, errors: list[Error]):
+        self.rel = rel
+        self.errors = errors
+
+    def where(self, line: int) -> Where:
+        return Where(self.rel, line)
+
+    def fields(self, node, line: int, what: str, spec: dict) -> dict | None:
+        """The declared fields of a mapping (absent optional ones omitted), or None if it is not a mapping."""
+        if not isinstance(node, Map):
+            self.errors.append(Error(self.rel, line, f"{what} must be a mapping of keys to values"))
+            return None
+        out, usable = {}, True
+        for key in node:
+            if key not in spec:
+                hint = difflib.get_close_matches(str(key), spec, n=1)
+                known = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(spec)
+                self.errors.append(Error(self.rel, node.line_of(key), f"unknown key '{key}' in {what} ({known})"))
+        for key, (kind, required) in spec.items():
+            if key not in node:
+                if required:
+                    self.errors.append(Error(self.rel, node.line, f"{what} is missing the key '{key}'"))
+                    usable = False
+                continue
+            value = node[key]
+            if self._kind_ok(value, kind):
+                out[key] = value
+            else:
+                self.errors.append(Error(self.rel, node.line_of(key),
+                                         f"'{key}' in {what} must be {_KIND_NAMES[kind]}"))
+                usable = False
+        return out if usable else None
+
+    @staticmethod
+    def _kind_ok(value, kind: str) -> bool:
+        if kind == TEXT:
+            return isinstance(value, str) and bool(value.strip())
+        if kind == STR:
+            return isinstance(value, str) or value is None
+        if kind == INT:
+            return isinstance(value, int) and not isinstance(value, bool)
+        if kind == LIST:
+            return isinstance(value, Seq)
+        if kind == DATE:
+            return isinstance(value, (str, Map))
+        return isinstance(value, Map)
+
+    def items(self, seq: Seq):
+        return zip(seq, seq.item_lines)
+
+    def date(self, value, line: int, what: str) -> DateValue | None:
+        if isinstance(value, str):
+            return DateValue(value.strip())
+        data = self.fields(value, line, what, DATE_FIELDS)
+        return DateValue(data["value"].strip(), data["inferred"].strip()) if data else None
+
+    def citations(self, seq: Seq, what: str) -> list[Citation]:
+        out = []
+        for item, line in self.items(seq):
+            data = self.fields(item, line, "a citation", CITATION_FIELDS)
+            if data:
+                out.append(Citation(data["source"].strip(), data["quote"], self.where(line)))
+        if not seq:
+            self.errors.append(Error(self.rel, seq.line, f"{what} needs at least one citation"))
+        return out
+
+    def variants(self, seq: Seq, what: str) -> list[Variant]:
+        out = []
+        for item, line in self.items(seq):
+            data = self.fields(item, line, what, VARIANT_FIELDS)
+            if data:
+                out.append(Variant(data["text"].strip(), self.citations(data["citations"], what), self.where(line)))
+        return out
+
+    def id_list(self, seq: Seq, what: str) -> list[str]:
+        ids = []
+        for item, line in self.items(seq):
+            if isinstance(item, str) and item.strip():
+                ids.append(item.strip())
+            else:
+                self.errors.append(Error(self.rel, line, f"each item of {what} must be an id"))
+        return ids
+
+
+def load(root: Path) -> tuple[Site | None, list[Error]]:
+    """Read the whole project. Returns the site (None if site.yaml itself is unusable) and the errors found."""
+    errors: list[Error] = []
+    config = load_config(root, errors)
+    sources = load_sources(root, errors)
+    topics = [t for t in (load_topic(root, p, errors) for p in sorted((root / "content/topics").glob("*.yaml")))
+              if t]
+    pages = [p for p in (load_page(root, p, errors) for p in sorted((root / "content/pages").glob("*.md"))) if p]
+    if config is None:
+        return None, errors
+    return Site(root, config, sources, topics, pages), errors
+
+
+def load_config(root: Path, errors: list[Error]) -> Config | None:
+    rel = "site.yaml"
+    data, errs = load_yaml(root / rel, rel)
+    errors += errs
+    if errs:
+        return None
+    reader = _Reader(rel, errors)
+    fields = reader.fields(data, 1, "site.yaml", SITE_FIELDS)
+    if fields is None:
+        return None
+    topics = reader.id_list(fields["topics"], "topics")
+    return Config(
+        title=fields["title"].strip(), description=fields["description"].strip(),
+        language=fields["language"].strip(), direction=fields["direction"].strip(),
+        base_url=fields["base_url"].strip(), output_dir=fields.get("output_dir", "_site").strip(),
+        digits=fields.get("digits", "arab").strip(), source_text=fields.get("source_text", "full").strip(),
+        topics=topics, intro=fields.get("intro") or "", publisher=fields.get("publisher") or "",
+        key_lines=dict(data.key_lines))
+
+
+def load_sources(root: Path, errors: list[Error]) -> list[Source]:
+    rel = "content/sources.yaml"
+    data, errs = load_yaml(root / rel, rel)
+    errors += errs
+    if errs:
+        return []
+    reader = _Reader(rel, errors)
+    top = reader.fields(data, 1, "sources.yaml", {"sources": (LIST, True)})
+    if not top:
+        return []
+    sources = []
+    for item, line in reader.items(top["sources"]):
+        d = reader.fields(item, line, "a source", SOURCE_FIELDS)
+        if not d:
+            continue
+        published = reader.date(d["published"], item.line_of("published"), "'published'")
+        body = d["body"]
+        if len(body) != 2 or not all(_Reader._kind_ok(n, INT) for n in body):
+            errors.append(Error(rel, item.line_of("body"), "'body' must be [first line, last line]"))
+            continue
+        if published is None:
+            continue
+        source = Source(d["id"].strip(), d["seed"].strip(), d["headline"].strip(), (d["outlet"] or "").strip(),
+                        (d["author"] or "").strip(), d["meeting"].strip(), published, (body[0], body[1]),
+                        Where(rel, line))
+        text, seed_errors = read_seed(root, source.seed, Where(rel, item.line_of("seed")))
+        errors += seed_errors
+        if text is not None:
+            source.text = text
+            sources.append(source)
+    return sources
+
+
+def read_seed(root: Path, name: str, where: Where) -> tuple[str | None, list[Error]]:
+    """A seed's text, refusing any name that resolves outside seeds/ (.., absolute paths, symlinks out)."""
+    seeds = (root / "seeds").resolve()
+    path = (seeds / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(seeds) or path.parent != seeds:
+        return None, [where.error(f"seed '{name}' must be a file name inside seeds/")]
+    if not path.is_file():
+        return None, [where.error(f"seed file 'seeds/{name}' not found")]
+    text, errs = read_text(path, f"seeds/{name}")
+    if errs:
+        return None, [where.error(f"seed 'seeds/{name}': {e.message}") for e in errs]
+    return text, []
+
+
+def load_topic(root: Path, path: Path, errors: list[Error]) -> Topic | None:
+    rel = path.relative_to(root).as_posix()
+    data, errs = load_yaml(path, rel)
+    errors += errs
+    if errs:
+        return None
+    reader = _Reader(rel, errors)
+    d = reader.fields(data, 1, "a topic file", TOPIC_FIELDS)
+    if d is None:
+        return None
+    topic_id = path.stem
+    entities = []
+    for item, line in reader.items(d.get("entities", Seq())):
+        e = reader.fields(item, line, "an entity", ENTITY_FIELDS)
+        if e:
+            entities.append(Entity(
+                e["id"].strip(), e["kind"].strip(), e["name"].strip(),
+                reader.variants(e["names"], "a name"), reader.variants(e.get("roles", Seq()), "a role"),
+                topic_id, Where(rel, line)))
+    facts = []
+    for item, line in reader.items(d["facts"]):
+        f = reader.fields(item, line, "a fact", FACT_FIELDS)
+        if not f:
+            continue
+        date = reader.date(f["date"], item.line_of("date"), "'date'") if "date" in f else None
+        facts.append(Fact(
+            id=f["id"].strip(), text=f["text"].strip(), citations=reader.citations(f["citations"], "a fact"),
+            topic_id=topic_id, where=Where(rel, line), date=date,
+            entity_ids=reader.id_list(f.get("entities", Seq()), "entities"),
+            variants=reader.variants(f.get("variants", Seq()), "a variant"),
+            entities_where=Where(rel, item.line_of("entities"))))
+    return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1))
+
+
+def load_page(root: Path, path: Path, errors: list[Error]) -> Page | None:
+    rel = path.relative_to(root).as_posix()
+    text, errs = read_text(path, rel)
+    errors += errs
+    if errs:
+        return None
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        errors.append(Error(rel, 1, "a page starts with a YAML header between two '---' lines"))
+        return None
+    header, body = text[4:].split("\n---\n", 1)
+    data, errs = parse_yaml(header, rel)
+    errs = [Error(e.path, e.line + 1 if e.line else 0, e.message) for e in errs]  # the header starts on line 2
+    errors += errs
+    if errs:
+        return None
+    if isinstance(data, Map):
+        data.line += 1
+        data.key_lines = {k: v + 1 for k, v in data.key_lines.items()}
+    d = _Reader(rel, errors).fields(data, 2, "the page header", PAGE_FIELDS)
+    if d is None:
+        return None
+    return Page(path.stem, d["title"].strip(), d["description"].strip(), body, Where(rel, 1))

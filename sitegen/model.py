@@ -1,0 +1,166 @@
+"""The data that flows between the pipeline stages: plain dataclasses, no behaviour beyond small helpers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Error:
+    """One thing an editor must fix: a project-relative path, a 1-based line (0 when unknown) and a message."""
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+class BuildFailed(Exception):
+    """Raised inside a stage when it cannot go on; carries every error found so far."""
+
+    def __init__(self, errors: list[Error]):
+        super().__init__("\n".join(map(str, errors)))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where something was written: the file (project-relative) and line, for error messages."""
+    path: str
+    line: int
+
+    def error(self, message: str) -> Error:
+        return Error(self.path, self.line, message)
+
+
+@dataclass
+class DateValue:
+    value: str                  # "2025", "2025-02" or "2025-02-27"
+    inferred: str = ""          # the reasoning when the article does not state the date
+
+
+@dataclass
+class Citation:
+    source_id: str
+    quote: str
+    where: Where
+    # Filled in by resolve_citations():
+    start: int = -1             # character offsets into the seed text (code points)
+    end: int = -1
+    paragraph: int = 0          # the seed line (1-based) holding the start of the quote
+
+    @property
+    def anchor(self) -> str:
+        """The id of the highlighted passage on the source page."""
+        return f"q-{self.start}-{self.end}"
+
+
+@dataclass
+class Variant:
+    """One version of a claim (or a spelling, a title) with the citations that give it."""
+    text: str
+    citations: list[Citation]
+    where: Where
+
+
+@dataclass
+class Entity:
+    id: str
+    kind: str                   # person | property | meeting | organization
+    name: str
+    names: list[Variant]
+    roles: list[Variant]
+    topic_id: str
+    where: Where
+
+
+@dataclass
+class Fact:
+    id: str
+    text: str
+    citations: list[Citation]
+    topic_id: str
+    where: Where
+    date: DateValue | None = None
+    entity_ids: list[str] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
+    entities_where: Where | None = None
+
+    def all_citations(self) -> list[Citation]:
+        return self.citations + [c for v in self.variants for c in v.citations]
+
+
+@dataclass
+class Topic:
+    id: str
+    title: str
+    summary: str
+    entities: list[Entity]
+    facts: list[Fact]
+    where: Where
+
+
+@dataclass
+class Source:
+    id: str
+    seed: str                   # file name inside seeds/
+    headline: str
+    outlet: str
+    author: str
+    meeting: str                # an entity id of kind meeting
+    published: DateValue
+    body: tuple[int, int]       # first and last line of the article body, 1-based inclusive
+    where: Where
+    text: str = ""              # the seed's text, read by load()
+
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@dataclass
+class Page:
+    slug: str
+    title: str
+    description: str
+    body: str                   # Markdown
+    where: Where
+
+
+@dataclass
+class Config:
+    title: str
+    description: str
+    language: str
+    direction: str
+    base_url: str
+    output_dir: str
+    digits: str                 # "arab" (٠١٢) or "latn" (012)
+    source_text: str            # "full" or "excerpts"
+    topics: list[str]
+    intro: str = ""             # Markdown shown on the home page
+    publisher: str = ""
+    key_lines: dict = field(default_factory=dict)
+
+    def at(self, key: str) -> Where:
+        """Where a setting is written in site.yaml, for error messages."""
+        return Where("site.yaml", self.key_lines.get(key, 1))
+
+
+@dataclass
+class Site:
+    root: Path
+    config: Config
+    sources: list[Source]
+    topics: list[Topic]
+    pages: list[Page]
+
+    def facts(self) -> list[Fact]:
+        return [f for t in self.topics for f in t.facts]
+
+    def entities(self) -> list[Entity]:
+        return [e for t in self.topics for e in t.entities]
+
+    def citations(self) -> list[Citation]:
+        cites = [c for f in self.facts() for c in f.all_citations()]
+        return cites + [c for e in self.entities() for v in e.names + e.roles for c in v.citations]

@@ -1,0 +1,68 @@
+"""The numbered reference list of one page: a marker per citation, a reference per source, lettered
+backlinks (أ ب ج) when a source is cited more than once, as on Wikipedia."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Citation, Source
+
+ARABIC_LETTERS = "أبجدهوزحطيكلمنسعفصقرشتثخذضظغ"
+
+
+@dataclass
+class Use:
+    """One marker in the text and the quote it stands for."""
+    citation: Citation
+    marker_id: str
+    letter: str = ""
+
+
+@dataclass
+class Reference:
+    number: int
+    source: Source
+    uses: list[Use] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"ref-{self.number}"
+
+
+class References:
+    """Filled while a page renders: `marker(citation)` numbers it, `items()` lists what was numbered."""
+
+    def __init__(self, page_path: str, look, fmt):
+        self.page_path = page_path
+        self.look = look
+        self.fmt = fmt
+        self._by_source: dict[str, Reference] = {}
+        self._uses: dict[int, Use] = {}
+
+    def marker(self, citation: Citation) -> tuple[Reference, Use]:
+        """The reference and use for a citation, numbering it on first sight (page order)."""
+        if id(citation) in self._uses:
+            use = self._uses[id(citation)]
+            return self._by_source[citation.source_id], use
+        ref = self._by_source.get(citation.source_id)
+        if ref is None:
+            ref = Reference(len(self._by_source) + 1, self.look.sources[citation.source_id])
+            self._by_source[citation.source_id] = ref
+        use = Use(citation, f"cite-{ref.number}-{len(ref.uses) + 1}")
+        ref.uses.append(use)
+        self._uses[id(citation)] = use
+        return ref, use
+
+    def items(self) -> list[Reference]:
+        """The references in number order, each use lettered when its source is cited more than once."""
+        refs = sorted(self._by_source.values(), key=lambda r: r.number)
+        for ref in refs:
+            if len(ref.uses) > 1:
+                for i, use in enumerate(ref.uses):
+                    use.letter = letter(i)
+        return refs
+
+
+def letter(index: int) -> str:
+    """أ, ب, … then أأ, أب, … for very long lists."""
+    n = len(ARABIC_LETTERS)
+    return ARABIC_LETTERS[index] if index < n else letter(index // n - 1) + ARABIC_LETTERS[index % n]

@@ -1,0 +1,197 @@
+"""Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
+from __future__ import annotations
+
+import posixpath
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .model import Error, Site
+from .references import References
+from .sourcetext import source_paragraphs, supporters, target_of
+from .text import Formatter, isolate_latin
+
+
+@dataclass
+class OutPage:
+    """One page to render: where it goes, which template, and what the template is given."""
+    path: str                           # output path, e.g. "topics/flights/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict = field(default_factory=dict)
+    in_sitemap: bool = True
+
+
+def make_env(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["bidi"] = isolate_latin
+    return env
+
+
+def page_url(path: str) -> str:
+    """The public URL path of an output file: pretty URLs drop "index.html"."""
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A link from one output file to another (with an optional #anchor) that works under any URL prefix."""
+    to_path, hash_, anchor = to_path.partition("#")
+    if to_path == from_path and anchor:
+        return "#" + anchor
+    return _relative(from_path, to_path) + hash_ + anchor
+
+
+def _relative(from_path: str, to_path: str) -> str:
+    target = page_url(to_path)
+    base = posixpath.dirname(from_path)
+    rel = posixpath.relpath(target or ".", base or ".")
+    if rel == ".":
+        return "./"
+    return rel + "/" if (target.endswith("/") or not target) and not rel.endswith("/") else rel
+
+
+def plan_pages(site: Site) -> list[OutPage]:
+    """Every page of the site, in a fixed order."""
+    c = site.config
+    pages = [OutPage("index.html", "home.html", c.title, c.description)]
+    for topic in ordered_topics(site):
+        pages.append(OutPage(f"topics/{topic.id}/index.html", "topic.html", topic.title,
+                             _plain(topic.summary), {"topic": topic}))
+    pages.append(OutPage("timeline/index.html", "timeline.html", "الخط الزمني",
+                         "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره."))
+    pages.append(OutPage("disagreements/index.html", "disagreements.html", "كيف تختلف المصادر",
+                         "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
+    pages.append(OutPage("entities/index.html", "entities.html", "الأشخاص والممتلكات والاجتماعات",
+                         "كل اسم تذكره المقالات، بتهجئاته وألقابه كما وردت في كل مصدر."))
+    for entity in site.entities():
+        pages.append(OutPage(f"entities/{entity.id}/index.html", "entity.html", entity.name,
+                             f"{entity.name}: التهجئات والألقاب كما وردت في المصادر، والوقائع التي تذكره.",
+                             {"entity": entity}))
+    pages.append(OutPage("sources/index.html", "sources.html", "المصادر",
+                         "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
+    for source in site.sources:
+        pages.append(OutPage(f"sources/{source.id}/index.html", "source.html", source.headline,
+                             f"نص المقال «{source.headline}» مع إبراز كل مقطع يستشهد به الموقع.",
+                             {"source": source}))
+    for page in site.pages:
+        pages.append(OutPage(f"{page.slug}/index.html", "page.html", page.title, page.description, {"prose": page}))
+    pages.append(OutPage("404.html", "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
+                         in_sitemap=False))
+    return pages
+
+
+def ordered_topics(site: Site):
+    by_id = {t.id: t for t in site.topics}
+    return [by_id[i] for i in site.config.topics if i in by_id]
+
+
+def _plain(markdown_text: str) -> str:
+    return " ".join(markdown_text.replace("*", "").replace("_", "").split())
+
+
+class Lookups:
+    """Indexes over the site that many pages need, built once per render."""
+
+    def __init__(self, site: Site, fmt: Formatter):
+        self.site = site
+        self.fmt = fmt
+        self.sources = {s.id: s for s in site.sources}
+        self.entities = {e.id: e for e in site.entities()}
+        self.topics = {t.id: t for t in site.topics}
+        self.facts = site.facts()
+        self.facts_by_entity: dict[str, list] = {}
+        for fact in self.facts:
+            for ident in fact.entity_ids:
+                self.facts_by_entity.setdefault(ident, []).append(fact)
+        self.timeline = sorted((f for f in self.facts if f.date), key=lambda f: (f.date.value, f.id))
+        self.disputed = [f for f in self.facts if f.variants]
+        self.meetings = [e for e in site.entities() if e.kind == "meeting"]
+        self.sources_by_meeting: dict[str, list] = {}
+        for s in site.sources:
+            self.sources_by_meeting.setdefault(s.meeting, []).append(s)
+
+
+def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,
+           only: set[str] | None = None) -> tuple[dict[str, bytes], list[Error]]:
+    """Render every planned page (or only those whose path is in `only`). Template errors become Errors."""
+    fmt = Formatter(site.config.digits)
+    look = Lookups(site, fmt)
+    out: dict[str, bytes] = {}
+    planned = plan_pages(site)
+    for page in planned:
+        if only is not None and page.path not in only:
+            continue
+        try:
+            html = render_page(page, site, env, look, assets, preview)
+        except Exception as exc:  # a template error, reported with its template file and line
+            return out, [template_error(exc, env)]
+        out[page.path] = html.encode("utf-8")
+    return out, []
+
+
+def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookups, assets: dict[str, str],
+                preview: bool) -> str:
+    fmt = look.fmt
+    refs = References(page.path, look, fmt)
+
+    def url(target: str) -> str:
+        if page.path == "404.html":  # served at any depth, so links start from the site's root path
+            path, hash_, anchor = target.partition("#")
+            return base_path(site.config.base_url) + page_url(path) + hash_ + anchor
+        return relative_url(page.path, target)
+
+    context = dict(
+        site=site, config=site.config, page=page, look=look, refs=refs, fmt=fmt,
+        topics=ordered_topics(site), url=url, asset=lambda name: url(assets[name]),
+        canonical=site.config.base_url.rstrip("/") + "/" + page_url(page.path),
+        md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
+        paragraphs=lambda source: source_paragraphs(source, look, url),
+        supporters=lambda source: supporters(source, look), target_of=target_of,
+        csp=content_security_policy(preview), Markup=Markup,
+    )
+    context.update(page.context)
+    return env.get_template(page.template).render(context)
+
+
+def base_path(base_url: str) -> str:
+    """The path part of base_url, always ending in "/": "https://x.org/sub" -> "/sub/"."""
+    rest = base_url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def content_security_policy(preview: bool) -> str:
+    """No inline code on the published site; the preview allows the live-reload script and its socket."""
+    script = "'self' 'unsafe-inline'" if preview else "'none'"
+    connect = "'self' ws: wss:" if preview else "'none'"
+    return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {script}; "
+            f"connect-src {connect}; base-uri 'none'; form-action 'none'")
+
+
+def template_error(exc: Exception, env: jinja2.Environment) -> Error:
+    """templates/NAME:LINE: message, from a Jinja exception or the template frame of any other error."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        return Error(f"templates/{exc.name}", exc.lineno or 0, f"template syntax: {exc.message}")
+    templates_dir = Path(env.loader.searchpath[0]).resolve()
+    where = ("templates", 0)
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.suffix == ".html" and path.resolve().is_relative_to(templates_dir):
+            where = (f"templates/{path.resolve().relative_to(templates_dir).as_posix()}", frame.lineno or 0)
+            break
+    if isinstance(exc, jinja2.TemplateNotFound):
+        if where[1] == 0:  # the page's own template is missing
+            return Error(f"templates/{exc.name}", 0, "template not found")
+        message = f"template '{exc.name}' not found"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined in template: {exc.message}"
+    else:
+        message = f"template error: {type(exc).__name__}: {exc}"
+    return Error(where[0], where[1], message)

@@ -1,0 +1,129 @@
+"""Stage 2, validate: the meaning of what was loaded: settings, ids, dates, and every cross-reference."""
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+
+from .model import Error, Site, Where
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+ENTITY_KINDS = ("person", "property", "meeting", "organization")
+# Top-level folders the generator writes; a prose page may not take their names.
+RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "data", "static", "404"}
+
+
+def validate(site: Site) -> list[Error]:
+    errors: list[Error] = []
+    errors += check_config(site)
+    errors += check_ids(site)
+    errors += check_sources(site)
+    errors += check_references(site)
+    errors += check_dates(site)
+    return errors
+
+
+def _unknown(kind: str, name: str, known) -> str:
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f"unknown {kind} '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+
+
+def check_config(site: Site) -> list[Error]:
+    c = site.config
+    errors = []
+    for name, value, allowed in (("direction", c.direction, ("rtl", "ltr")), ("digits", c.digits, ("arab", "latn")),
+                                 ("source_text", c.source_text, ("full", "excerpts"))):
+        if value not in allowed:
+            errors.append(c.at(name).error(f"'{name}' must be one of: {', '.join(allowed)} (got '{value}')"))
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", c.base_url):
+        errors.append(c.at("base_url").error(f"'base_url' must be an absolute http(s) URL (got '{c.base_url}')"))
+    files = {t.id for t in site.topics}
+    seen = set()
+    for topic_id in c.topics:
+        if topic_id in seen:
+            errors.append(c.at("topics").error(f"topic '{topic_id}' is listed twice in 'topics'"))
+        seen.add(topic_id)
+        if topic_id not in files:
+            errors.append(c.at("topics").error(f"{_unknown('topic', topic_id, files)}: no file content/topics/{topic_id}.yaml"))
+    for topic in site.topics:
+        if topic.id not in seen:
+            errors.append(topic.where.error(f"topic '{topic.id}' is not listed in site.yaml 'topics'"))
+    return errors
+
+
+def check_ids(site: Site) -> list[Error]:
+    """Every id is well-formed and unique across sources, topics, entities and facts."""
+    errors = []
+    first: dict[str, Where] = {}
+    named = [(s.id, s.where) for s in site.sources] + [(t.id, t.where) for t in site.topics]
+    named += [(e.id, e.where) for e in site.entities()] + [(f.id, f.where) for f in site.facts()]
+    for ident, where in named:
+        if not ID_RE.match(ident):
+            errors.append(where.error(f"id '{ident}' must be lower-case letters, digits and hyphens"))
+        if ident in first:
+            other = first[ident]
+            errors.append(where.error(f"duplicate id '{ident}' (first used at {other.path}:{other.line})"))
+        else:
+            first[ident] = where
+    for page in site.pages:
+        if page.slug in RESERVED_SLUGS or not ID_RE.match(page.slug):
+            errors.append(page.where.error(f"page file name '{page.slug}' is reserved or not a valid slug"))
+    return errors
+
+
+def check_sources(site: Site) -> list[Error]:
+    errors = []
+    seeds: dict[str, str] = {}
+    for s in site.sources:
+        if s.seed in seeds:
+            errors.append(s.where.error(f"seed '{s.seed}' is already the article of source '{seeds[s.seed]}'"))
+        seeds.setdefault(s.seed, s.id)
+        count = len(s.lines())
+        first, last = s.body
+        if not 1 <= first <= last <= count:
+            errors.append(s.where.error(f"'body' [{first}, {last}] must be lines within 1..{count} of {s.seed}"))
+        if " ".join(s.headline.split()) not in " ".join(s.text.split()):
+            errors.append(s.where.error(f"headline does not appear in seeds/{s.seed}"))
+    return errors
+
+
+def check_references(site: Site) -> list[Error]:
+    errors = []
+    sources = {s.id for s in site.sources}
+    entities = {e.id: e for e in site.entities()}
+    meetings = {i for i, e in entities.items() if e.kind == "meeting"}
+    for e in site.entities():
+        if e.kind not in ENTITY_KINDS:
+            errors.append(e.where.error(f"entity kind '{e.kind}' must be one of: {', '.join(ENTITY_KINDS)}"))
+    for s in site.sources:
+        if s.meeting not in meetings:
+            errors.append(s.where.error(_unknown("meeting", s.meeting, meetings)))
+    for fact in site.facts():
+        for ident in fact.entity_ids:
+            if ident not in entities:
+                errors.append((fact.entities_where or fact.where).error(_unknown("entity", ident, entities)))
+        if len(fact.variants) == 1:
+            errors.append(fact.variants[0].where.error("'variants' needs two or more versions to compare"))
+    for cite in site.citations():
+        if cite.source_id not in sources:
+            errors.append(cite.where.error(_unknown("source", cite.source_id, sources)))
+    return errors
+
+
+def check_dates(site: Site) -> list[Error]:
+    dated = [(s.published, s.where) for s in site.sources] + [(f.date, f.where) for f in site.facts() if f.date]
+    errors = []
+    for date, where in dated:
+        if not DATE_RE.match(date.value) or not _real_date(date.value):
+            errors.append(where.error(f"date '{date.value}' must be YYYY, YYYY-MM or YYYY-MM-DD"))
+    return errors
+
+
+def _real_date(value: str) -> bool:
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        datetime.date(parts[0], parts[1], parts[2])
+        return True
+    except ValueError:
+        return False

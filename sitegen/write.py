@@ -1,0 +1,97 @@
+"""Stage 5, write: static assets with fingerprinted names, the sitemap, and an atomic swap of the whole output
+folder so a failed build never leaves a half-written site."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from .model import Error
+
+MARKER = ".sitegen-output"          # written into every output folder; we only ever replace folders holding it
+FINGERPRINTED = {".css", ".js"}     # cached forever by hosts, so their names change with their content
+
+
+def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Static files: (logical name -> output path, output path -> bytes), CSS and JS fingerprinted."""
+    names: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    static = root / "static"
+    for path in sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []:
+        name = path.relative_to(static).as_posix()
+        data = path.read_bytes()
+        out = name
+        if path.suffix in FINGERPRINTED:
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            out = f"{name[: -len(path.suffix)]}.{digest}{path.suffix}"
+        names[name] = f"static/{out}"
+        files[f"static/{out}"] = data
+    return names, files
+
+
+def sitemap(base_url: str, urls: list[str]) -> bytes:
+    base = base_url.rstrip("/") + "/"
+    rows = "".join(f"  <url><loc>{xml_escape(base + u)}</loc></url>\n" for u in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + rows + "</urlset>\n").encode()
+
+
+def robots(base_url: str) -> bytes:
+    return f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode()
+
+
+def check_output_dir(root: Path, out: Path, explicit: bool) -> list[Error]:
+    """Refuse an output folder that would overwrite the project or something that is not a built site."""
+    root, out = root.resolve(), out.resolve()
+    where = "site.yaml" if not explicit else "--out"
+    if out == root or root.is_relative_to(out):
+        return [Error(where, 0, f"output folder '{out}' is the project folder or holds it; choose e.g. _site")]
+    for name in ("content", "seeds", "templates", "static", ".git"):
+        if out.is_relative_to(root / name):
+            return [Error(where, 0, f"output folder '{out}' is inside {name}/; choose e.g. _site")]
+    if not out.is_relative_to(root) and not explicit:
+        return [Error(where, 0, f"output folder '{out}' is outside the project; pass it with --out to confirm")]
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        return [Error(where, 0, f"output folder '{out}' exists and was not written by this generator; "
+                                "empty it or choose another")]
+    return []
+
+
+def write(files: dict[str, bytes], out: Path) -> list[Error]:
+    """Write every file into a fresh folder beside `out`, then swap it into place in one rename."""
+    out = out.resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        return [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
+    try:
+        for rel, data in sorted(files.items()):
+            path = fresh / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (fresh / MARKER).write_bytes(b"")
+        os.chmod(fresh, 0o755)
+        swap_into_place(fresh, out)
+    except OSError as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+    return []
+
+
+def swap_into_place(fresh: Path, out: Path) -> None:
+    if not out.exists():
+        fresh.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        fresh.rename(out)
+    except OSError:
+        old.rename(out)  # put the previous site back before reporting
+        raise
+    shutil.rmtree(old, ignore_errors=True)

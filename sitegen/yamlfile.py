@@ -1,0 +1,140 @@
+"""Read an editor's text file safely: UTF-8 without BOM, bounded size, and YAML that keeps line numbers.
+
+YAML is parsed with a SafeLoader that refuses aliases (no "billion laughs"), duplicate keys and any
+non-standard tag, keeps dates as strings, and records the line of every mapping, key and list item.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .model import Error
+
+MAX_BYTES = 2_000_000   # far above any real content file; stops a runaway file before YAML sees it
+
+
+class Map(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+    line = 0
+    key_lines: dict = {}    # replaced per instance by the loader; never mutated in place
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class Seq(list):
+    """A YAML list that remembers its own line and the line of each item."""
+    line = 0
+    item_lines: list = []   # replaced per instance by the loader; never mutated in place
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Keep "2025-02-27" a string: dates are validated as text, never turned into datetime objects.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _compose_node(self, parent, index):
+    if self.check_event(yaml.AliasEvent):
+        event = self.peek_event()
+        raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in content files",
+                                          event.start_mark)
+    node = yaml.composer.Composer.compose_node(self, parent, index)
+    if getattr(node, "anchor", None):
+        raise yaml.composer.ComposerError(None, None, "anchors (&name) are not allowed in content files",
+                                          node.start_mark)
+    return node
+
+
+_Loader.compose_node = _compose_node
+
+
+def _construct_map(loader, node):
+    loader.flatten_mapping(node)
+    result = Map()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(None, None, "a key must be plain text", key_node.start_mark)
+        if key in result.key_lines:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first on line {result.key_lines[key]})", key_node.start_mark)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+def _construct_seq(loader, node):
+    result = Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+def _refuse_tag(loader, suffix, node):
+    raise yaml.constructor.ConstructorError(None, None, f"the tag '{node.tag}' is not allowed", node.start_mark)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+_Loader.add_multi_constructor("", _refuse_tag)
+_Loader.add_constructor(None, lambda loader, node: _refuse_tag(loader, "", node))
+
+
+def read_text(path: Path, rel: str) -> tuple[str | None, list[Error]]:
+    """The file's text with line endings made "\n", or the error that makes it unreadable."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, [Error(rel, 0, f"file is larger than {MAX_BYTES // 1_000_000} MB; split it")]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Error(rel, 0, "file not found")]
+    except IsADirectoryError:
+        return None, [Error(rel, 0, "is a folder, expected a file")]
+    except OSError as exc:
+        return None, [Error(rel, 0, f"cannot read file: {exc.strerror}")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, [Error(rel, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return None, [Error(rel, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
+    """Parse YAML text into Map/Seq/scalars, or return the one error that stops it."""
+    if not text.strip():
+        return None, [Error(rel, 1, "file is empty")]
+    try:
+        return yaml.load(text, Loader=_Loader), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or "invalid YAML"
+        lines = text.split("\n")
+        if 0 < line <= len(lines) and "\t" in lines[line - 1]:
+            problem = "tab character: indent YAML with spaces"
+        elif exc.context and "expected" not in problem:
+            problem = f"{problem} ({exc.context})"
+        return None, [Error(rel, line, f"YAML: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [Error(rel, 0, f"YAML: {exc}")]
+    except RecursionError:
+        return None, [Error(rel, 0, "YAML: nested too deeply")]
+
+
+def load_yaml(path: Path, rel: str) -> tuple[object, list[Error]]:
+    text, errors = read_text(path, rel)
+    if errors:
+        return None, errors
+    return parse_yaml(text, rel)
