@@ -110,12 +110,17 @@ class Lookups:
         for fact in self.facts:
             for ident in fact.entity_ids:
                 self.facts_by_entity.setdefault(ident, []).append(fact)
-        self.timeline = sorted((f for f in self.facts if f.date), key=lambda f: (f.date.value, f.id))
+        self.timeline = sorted((f for f in self.facts if f.date), key=lambda f: (timeline_key(f.date.value), f.id))
         self.disputed = [f for f in self.facts if f.variants]
         self.meetings = [e for e in site.entities() if e.kind == "meeting"]
         self.sources_by_meeting: dict[str, list] = {}
         for s in site.sources:
             self.sources_by_meeting.setdefault(s.meeting, []).append(s)
+
+
+def timeline_key(value: str) -> str:
+    """A year or month alone sorts after the dated days within it: "2025" means "some time in 2025"."""
+    return value + "-99" * (2 - value.count("-"))
 
 
 def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,

@@ -1,0 +1,75 @@
+"""Stage 1: files parse into the model, keep their line numbers, and shape errors name file and line."""
+from sitegen.load import load
+from sitegen.model import Error
+
+from helpers import line_of, replace_in
+
+
+def test_basic_fixture_loads_into_the_model(project):
+    root = project()
+    site, errors = load(root)
+    assert errors == []
+    assert site.config.digits == "arab" and site.config.topics == ["meetings", "flights"]
+    assert [s.id for s in site.sources] == ["one", "two"]
+    one = site.sources[0]
+    assert one.published.value == "2025-02-28" and one.published.inferred.startswith("يقول المقال")
+    assert one.body == (3, 6) and one.text.startswith("عنوان المقال الأول\n")
+    assert site.sources[1].published.value == "2025-02-27" and site.sources[1].published.inferred == ""
+    assert [t.id for t in site.topics] == ["flights", "meetings"]  # file order; site.yaml gives nav order
+    assert [p.slug for p in site.pages] == ["about"]
+
+
+def test_facts_and_citations_remember_their_lines(project):
+    root = project()
+    site, _ = load(root)
+    path = root / "content/topics/meetings.yaml"
+    fact = next(f for f in site.facts() if f.id == "delegation-head")
+    assert fact.where.line == line_of(path, "- id: delegation-head")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    citation_line = next(n for n in range(fact.where.line, len(lines)) if "- source: two" in lines[n - 1])
+    assert fact.citations[0].where == fact.where.__class__("content/topics/meetings.yaml", citation_line)
+    assert fact.entity_ids == ["darchiev"]
+    flights = next(f for f in site.facts() if f.id == "flights-proposal")
+    assert flights.date.value == "2025-02-27" and flights.date.inferred
+
+
+def test_dates_stay_strings_not_datetime(project):
+    root = project()
+    site, _ = load(root)
+    assert isinstance(site.sources[1].published.value, str)
+
+
+def test_unknown_key_suggests_the_known_one(project):
+    root = project()
+    replace_in(root / "content/topics/flights.yaml", "    citations:\n      - source: one",
+               "    citation:\n      - source: one")
+    _, errors = load(root)
+    line = line_of(root / "content/topics/flights.yaml", "citation:")
+    assert Error("content/topics/flights.yaml", line, "unknown key 'citation' in a fact (did you mean 'citations'?)") \
+        in errors
+    fact_line = line_of(root / "content/topics/flights.yaml", "- id: flights-proposal")
+    assert Error("content/topics/flights.yaml", fact_line, "a fact is missing the key 'citations'") in errors
+
+
+def test_wrong_type_names_the_key(project):
+    root = project()
+    replace_in(root / "site.yaml", "topics: [meetings, flights]", "topics: meetings")
+    site, errors = load(root)
+    assert site is None
+    assert errors == [Error("site.yaml", 7, "'topics' in site.yaml must be a list")]
+
+
+def test_yaml_syntax_error_has_a_line(project):
+    root = project()
+    replace_in(root / "content/sources.yaml", 'headline: "عنوان المقال الثاني"', 'headline: "عنوان المقال الثاني')
+    _, errors = load(root)
+    assert len(errors) == 1 and errors[0].path == "content/sources.yaml" and errors[0].line > 0
+    assert errors[0].message.startswith("YAML: ")
+
+
+def test_page_header_errors_count_lines_from_the_file_start(project):
+    root = project()
+    replace_in(root / "content/pages/about.md", 'description: "ما هذا الموقع."', 'descripton: "x"')
+    _, errors = load(root)
+    assert Error("content/pages/about.md", 3, "unknown key 'descripton' in the page header "
+                 "(did you mean 'description'?)") in errors
