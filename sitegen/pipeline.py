@@ -54,7 +54,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     out = out if out.is_absolute() else Path.cwd() / out
     report.out_dir = out.resolve()
     if write_output:
-        errors += check_output_dir(root, out, explicit_out)
+        errors += check_output_dir(root, out, None if explicit_out else site.config.at("output_dir"))
     if errors:
         return done(errors)
 

@@ -110,7 +110,8 @@ class Lookups:
         for fact in self.facts:
             for ident in fact.entity_ids:
                 self.facts_by_entity.setdefault(ident, []).append(fact)
-        self.timeline = sorted((f for f in self.facts if f.date), key=lambda f: (timeline_key(f.date.value), f.id))
+        in_nav_order = [f for t in ordered_topics(site) for f in t.facts]
+        self.timeline = sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
         self.disputed = [f for f in self.facts if f.variants]
         self.meetings = [e for e in site.entities() if e.kind == "meeting"]
         self.sources_by_meeting: dict[str, list] = {}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .citations import line_starts
 from .model import Source
+from .text import isolate_latin
 
 SENTENCE_END = re.compile(r"[.!?؟]\s+")
 
@@ -110,7 +111,7 @@ def highlight(text: str, a: int, b: int, spans: list[Span], look, url) -> Markup
     out = []
     for x, y in zip(cuts, cuts[1:]):
         covering = [s for s in spans if s.start <= x and s.end >= y]
-        piece = escape(text[x:y])
+        piece = isolate_latin(text[x:y])
         if covering:
             ids = [s.anchor for s in covering if s.start == x]
             attr = Markup(' id="%s"') % ids[0] if ids else Markup("")

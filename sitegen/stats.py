@@ -25,18 +25,20 @@ def uncited_paragraphs(site: Site) -> dict[str, list[tuple[int, str]]]:
 
 
 def stats(site: Site) -> str:
+    width = max(len(x) for x in ["total"] + [t.id for t in site.topics] + [s.id for s in site.sources])
+    topics = {t.id: t for t in site.topics}
     rows = ["Facts per topic:"]
-    for topic in site.topics:
-        rows.append(f"  {topic.id:<16} {len(topic.facts):>4}")
+    for topic_id in site.config.topics:
+        rows.append(f"  {topic_id:<{width}} {len(topics[topic_id].facts):>5}")
     facts = site.facts()
-    rows.append(f"  {'total':<16} {len(facts):>4}   ({sum(1 for f in facts if f.date)} dated, "
+    rows.append(f"  {'total':<{width}} {len(facts):>5}   ({sum(1 for f in facts if f.date)} dated, "
                 f"{sum(1 for f in facts if f.variants)} with variants, {len(site.entities())} entities)")
     per_source = Counter(c.source_id for c in site.citations())
     rows.append("")
     rows.append("Citations per article:")
     for s in site.sources:
-        rows.append(f"  {s.id:<16} {per_source[s.id]:>4}   seeds/{s.seed}")
-    rows.append(f"  {'total':<16} {sum(per_source.values()):>4}")
+        rows.append(f"  {s.id:<{width}} {per_source[s.id]:>5}   seeds/{s.seed}")
+    rows.append(f"  {'total':<{width}} {sum(per_source.values()):>5}")
     rows.append("")
     rows.append("Body paragraphs no fact cites yet:")
     for source_id, paragraphs in uncited_paragraphs(site).items():

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from .model import Error
+from .model import Error, Where
 
 MARKER = ".sitegen-output"          # written into every output folder; we only ever replace folders holding it
 FINGERPRINTED = {".css", ".js"}     # cached forever by hosts, so their names change with their content
@@ -43,19 +43,21 @@ def robots(base_url: str) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode()
 
 
-def check_output_dir(root: Path, out: Path, explicit: bool) -> list[Error]:
-    """Refuse an output folder that would overwrite the project or something that is not a built site."""
+def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error]:
+    """Refuse an output folder that would overwrite the project or something that is not a built site.
+    `setting` is where site.yaml sets it; None when it was given explicitly with --out."""
     root, out = root.resolve(), out.resolve()
-    where = "site.yaml" if not explicit else "--out"
+    explicit = setting is None
+    where = setting or Where("--out", 0)
     if out == root or root.is_relative_to(out):
-        return [Error(where, 0, f"output folder '{out}' is the project folder or holds it; choose e.g. _site")]
+        return [where.error(f"output folder '{out}' is the project folder or holds it; choose e.g. _site")]
     for name in ("content", "seeds", "templates", "static", ".git"):
         if out.is_relative_to(root / name):
-            return [Error(where, 0, f"output folder '{out}' is inside {name}/; choose e.g. _site")]
+            return [where.error(f"output folder '{out}' is inside {name}/; choose e.g. _site")]
     if not out.is_relative_to(root) and not explicit:
-        return [Error(where, 0, f"output folder '{out}' is outside the project; pass it with --out to confirm")]
+        return [where.error(f"output folder '{out}' is outside the project; pass it with --out to confirm")]
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        return [Error(where, 0, f"output folder '{out}' exists and was not written by this generator; "
+        return [where.error(f"output folder '{out}' exists and was not written by this generator; "
                                 "empty it or choose another")]
     return []
 

@@ -1,0 +1,149 @@
+"""Stage 4: pages, links, citation markers and reference lists, highlighted source text, template errors."""
+import re
+
+from sitegen import build
+from sitegen.model import Error
+from sitegen.render import relative_url
+
+from helpers import line_of, replace_in
+
+EXPECTED_PAGES = ["index.html", "topics/meetings/index.html", "topics/flights/index.html", "timeline/index.html",
+                  "disagreements/index.html", "entities/index.html", "entities/round-one/index.html",
+                  "entities/darchiev/index.html", "sources/index.html", "sources/one/index.html",
+                  "sources/two/index.html", "about/index.html", "404.html"]
+
+
+def built(root, **kwargs):
+    report = build(root, **kwargs)
+    assert report.ok, report.errors
+    return report.out_dir
+
+
+def html(out, path):
+    return (out / path).read_text(encoding="utf-8")
+
+
+def test_every_page_is_rtl_arabic_with_title_and_description(project):
+    out = built(project())
+    for path in EXPECTED_PAGES:
+        page = html(out, path)
+        assert page.startswith('<!doctype html>\n<html lang="ar" dir="rtl">'), path
+        assert '<meta charset="utf-8">' in page and 'name="viewport"' in page
+        assert re.search(r"<title>[^<]+</title>", page) and 'name="description" content="' in page
+
+
+def test_relative_links_work_from_any_depth():
+    assert relative_url("index.html", "topics/a/index.html") == "topics/a/"
+    assert relative_url("topics/a/index.html", "index.html") == "../../"
+    assert relative_url("topics/a/index.html", "sources/b/index.html#q-1-2") == "../../sources/b/#q-1-2"
+    assert relative_url("topics/a/index.html", "topics/a/index.html#x") == "#x"
+    assert relative_url("sources/b/index.html", "static/style.abc.css") == "../../static/style.abc.css"
+
+
+def test_404_links_start_from_the_base_url_path(project):
+    out = built(project())
+    page = html(out, "404.html")
+    assert 'href="/demo/static/style.' in page and 'href="/demo/sources/"' in page
+    assert 'name="robots" content="noindex"' in page
+
+
+def test_topic_page_numbers_markers_and_letters_backlinks(project):
+    out = built(project())
+    page = html(out, "topics/meetings/index.html")
+    # source "one" is cited three times on this page: one reference, backlinks أ ب ج
+    assert '<a id="cite-1-1" href="#ref-1" aria-label="المرجع ١">[١]</a>' in page
+    assert '<a id="cite-1-3" href="#ref-1"' in page
+    ref1 = page[page.index('<li id="ref-1">'):page.index('<li id="ref-2">')]
+    assert [m for m in re.findall(r'href="#(cite-[\d-]+)"[^>]*>(.)</a>', ref1)] == \
+        [("cite-1-1", "أ"), ("cite-1-2", "ب"), ("cite-1-3", "ج")]
+    assert "<q>اجتمع الوفدان في إسطنبول يوم الخميس</q>" in ref1
+    assert 'href="../../sources/one/#q-20-55"' in ref1
+    assert '<article class="fact" id="met-in-istanbul">' in page
+
+
+def test_a_source_cited_once_gets_a_plain_backlink(project):
+    out = built(project())
+    page = html(out, "topics/flights/index.html")
+    assert '<a href="#cite-1-1" aria-label="عودة إلى موضع الاستشهاد">↑</a>' in page
+
+
+def test_source_page_highlights_each_quoted_span_with_an_id(project):
+    out = built(project())
+    page = html(out, "sources/one/index.html")
+    assert '<p id="p-3" class="para cited"><mark id="q-20-55">اجتمع الوفدان في إسطنبول يوم الخميس</mark>' in page
+    # the span is followed by links to what cites it
+    assert re.search(r'</mark><sup class="cited-by"><a href="../../topics/meetings/#met-in-istanbul"', page)
+    # furniture is shown apart
+    furniture = page[page.index('<aside class="furniture"'):]
+    assert "أخبار ذات صلة" in furniture and "شارك" in furniture
+    assert "أخبار ذات صلة" not in page[:page.index('<aside class="furniture"')]
+    # Latin runs in quotes are isolated
+    assert '<bdi dir="ltr">Türkiye</bdi>' in page
+
+
+def test_a_quote_across_a_line_break_is_marked_in_both_paragraphs(project):
+    out = built(project())
+    page = html(out, "sources/two/index.html")
+    first = re.search(r'<p id="p-4"[^>]*>(.*?)</p>', page).group(1)
+    second = re.search(r'<p id="p-5"[^>]*>(.*?)</p>', page).group(1)
+    assert first.startswith('<mark id="q-') and "<mark>بعد بدء الحرب</mark>" in second
+
+
+def test_excerpt_mode_shows_only_cited_sentences(project):
+    root = project()
+    replace_in(root / "site.yaml", "digits: arab", "digits: arab\nsource_text: excerpts")
+    out = built(root)
+    page = html(out, "sources/one/index.html")
+    assert "المقاطع المستشهد بها من المقال" in page
+    assert "أخبار ذات صلة" not in page  # uncited furniture is not reprinted
+    assert '<mark id="q-20-55">' in page
+
+
+def test_digits_follow_site_yaml(project):
+    root = project()
+    out = built(root)
+    assert "<time datetime=\"2025-02-27\">٢٧ فبراير ٢٠٢٥</time>" in html(out, "topics/meetings/index.html")
+    replace_in(root / "site.yaml", "digits: arab", "digits: latn")
+    out = built(root)
+    assert "<time datetime=\"2025-02-27\">27 فبراير 2025</time>" in html(out, "topics/meetings/index.html")
+
+
+def test_timeline_orders_by_date_and_year_only_dates_come_last_in_their_year(project):
+    out = built(project())
+    page = html(out, "timeline/index.html")
+    assert page.index('id="flights-suspended"') < page.index('id="met-in-istanbul"') < \
+        page.index('id="flights-proposal"')
+
+
+def test_disagreements_page_shows_variants_side_by_side(project):
+    out = built(project())
+    page = html(out, "disagreements/index.html")
+    assert 'id="talks-constructive"' in page and page.count('<div class="variants">') == 1
+
+
+def test_markdown_raw_html_is_escaped(project):
+    root = project()
+    replace_in(root / "content/topics/flights.yaml", 'text: "اقترحت روسيا استئناف الرحلات المباشرة."',
+               'text: "اقترحت <script>alert(1)</script> [x](javascript:alert(1))"')
+    page = html(built(root), "topics/flights/index.html")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "javascript:" not in page
+
+
+def test_template_syntax_error_names_template_and_line(project):
+    root = project()
+    replace_in(root / "templates/topic.html", "{% endfor %}\n</section>", "{% endfo %}\n</section>")
+    report = build(root)
+    line = line_of(root / "templates/topic.html", "{% endfo %}")
+    assert report.errors == [Error("templates/topic.html", line, "template syntax: Encountered unknown tag 'endfo'. "
+                                   "Jinja was looking for the following tags: 'endfor' or 'else'. The innermost "
+                                   "block that needs to be closed is 'for'.")]
+
+
+def test_undefined_variable_names_template_and_line(project):
+    root = project()
+    replace_in(root / "templates/topic.html", "<h1>{{ topic.title }}</h1>", "<h1>{{ topic.titel }}</h1>")
+    report = build(root)
+    assert len(report.errors) == 1
+    assert report.errors[0].path == "templates/topic.html"
+    assert report.errors[0].line == line_of(root / "templates/topic.html", "topic.titel")
+    assert "titel" in report.errors[0].message

@@ -1,0 +1,79 @@
+"""Stage 5: assets fingerprinted, sitemap and robots, an atomic swap, and refusal of dangerous output folders."""
+import re
+
+from sitegen import build
+from sitegen.model import Error, Where
+from sitegen.write import MARKER, check_output_dir
+
+from helpers import line_of, replace_in, tree
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(project, tmp_path):
+    root = project()
+    a = build(root, tmp_path / "a", explicit_out=True)
+    b = build(root, tmp_path / "b", explicit_out=True)
+    assert a.ok and b.ok
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_css_is_fingerprinted_and_linked(project):
+    report = build(project())
+    files = tree(report.out_dir)
+    css = [p for p in files if p.startswith("static/style.")]
+    assert len(css) == 1 and re.fullmatch(r"static/style\.[0-9a-f]{10}\.css", css[0])
+    assert f'href="{css[0]}"' in files["index.html"].decode()
+
+
+def test_sitemap_lists_absolute_urls_and_robots_points_at_it(project):
+    report = build(project())
+    sitemap = (report.out_dir / "sitemap.xml").read_text()
+    assert "<loc>https://example.org/demo/</loc>" in sitemap
+    assert "<loc>https://example.org/demo/topics/flights/</loc>" in sitemap
+    assert "404" not in sitemap
+    assert (report.out_dir / "robots.txt").read_text().endswith("Sitemap: https://example.org/demo/sitemap.xml\n")
+
+
+def test_base_url_override(project):
+    report = build(project(), base_url="https://news.example/x/")
+    assert "<loc>https://news.example/x/sources/</loc>" in (report.out_dir / "sitemap.xml").read_text()
+    assert 'href="/x/static/' in (report.out_dir / "404.html").read_text()
+
+
+def test_a_failed_build_leaves_the_previous_site_exactly_as_it_was(project):
+    root = project()
+    first = build(root)
+    before = tree(first.out_dir)
+    replace_in(root / "content/topics/flights.yaml", "source: two", "source: nowhere")
+    second = build(root)
+    assert not second.ok
+    assert tree(first.out_dir) == before
+    assert not [p for p in first.out_dir.parent.iterdir() if p.name.startswith("._site")]
+
+
+def test_a_new_build_replaces_the_old_one_whole(project):
+    root = project()
+    first = build(root)
+    (first.out_dir / "stale.html").write_text("old")
+    build(root)
+    assert not (first.out_dir / "stale.html").exists() and (first.out_dir / MARKER).exists()
+
+
+def test_refuses_output_folders_that_would_destroy_the_project(project, tmp_path):
+    root = project()
+    assert check_output_dir(root, root, None)[0].message.endswith("is the project folder or holds it; choose e.g. _site")
+    assert "is inside content/" in check_output_dir(root, root / "content", None)[0].message
+    assert "is inside seeds/" in check_output_dir(root, root / "seeds/x", None)[0].message
+    assert "outside the project; pass it with --out" in check_output_dir(root, tmp_path / "elsewhere", Where("site.yaml", 3))[0].message
+    assert check_output_dir(root, tmp_path / "elsewhere", None) == []
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("precious")
+    assert "was not written by this generator" in check_output_dir(root, foreign, None)[0].message
+
+
+def test_refused_output_dir_is_reported_as_an_error(project):
+    root = project()
+    replace_in(root / "site.yaml", "digits: arab", "digits: arab\noutput_dir: content")
+    report = build(root)
+    assert report.errors == [Error("site.yaml", line_of(root / "site.yaml", "output_dir"), f"output folder '{root / 'content'}' is inside content/; "
+                                                   "choose e.g. _site")]
