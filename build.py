@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -32,14 +33,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def one_line(text: str) -> str:
+    """Control characters (a newline inside a quoted id, say) shown as escapes: one error, one line."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1], text)
+
+
 def print_errors(errors) -> None:
     for error in errors:
-        print(error, file=sys.stderr)
+        print(one_line(str(error)), file=sys.stderr)
     print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was written.", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args)
+    except OSError as exc:  # a disk or permission failure outside the files build() checks: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(one_line(f"build.py: {exc.strerror or exc}{where}"), file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
     from sitegen import build
 
     root = args.project.resolve()

@@ -8,16 +8,17 @@ from pathlib import Path
 from .model import Citation, Config, DateValue, Entity, Error, Fact, Page, Site, Source, Topic, Variant, Where
 from .yamlfile import Map, Seq, load_yaml, parse_yaml, read_text
 
-# Field kinds: "text" is a non-empty string, "str" may be empty.
-TEXT, STR, INT, LIST, DATE, MAP = "text", "str", "int", "list", "date", "map"
-_KIND_NAMES = {TEXT: "non-empty text", STR: "text", INT: "a whole number", LIST: "a list",
+# Field kinds: "text" is a non-empty string, "str" may be empty, "path" is text the file system accepts.
+TEXT, STR, PATH, INT, LIST, DATE, MAP = "text", "str", "path", "int", "list", "date", "map"
+_KIND_NAMES = {TEXT: "non-empty text", STR: "text", PATH: "a file or folder name (no NUL character)",
+               INT: "a whole number", LIST: "a list",
                DATE: 'a date ("2025-02-27") or a mapping with value and inferred', MAP: "a mapping"}
 
 SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (TEXT, True),
-               "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (TEXT, False),
+               "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (PATH, False),
                "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
                "intro": (STR, False), "publisher": (STR, False)}
-SOURCE_FIELDS = {"id": (TEXT, True), "seed": (TEXT, True), "headline": (TEXT, True), "outlet": (STR, True),
+SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (TEXT, True), "outlet": (STR, True),
                  "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True), "body": (LIST, True)}
 TOPIC_FIELDS = {"title": (TEXT, True), "summary": (TEXT, True), "entities": (LIST, False), "facts": (LIST, True)}
 ENTITY_FIELDS = {"id": (TEXT, True), "kind": (TEXT, True), "name": (TEXT, True), "names": (LIST, True),
@@ -72,6 +73,8 @@ class _Reader:
             return isinstance(value, str) and bool(value.strip())
         if kind == STR:
             return isinstance(value, str) or value is None
+        if kind == PATH:  # "\0" (a YAML escape) makes every os call raise ValueError
+            return isinstance(value, str) and bool(value.strip()) and "\0" not in value
         if kind == INT:
             return isinstance(value, int) and not isinstance(value, bool)
         if kind == LIST:
@@ -186,11 +189,18 @@ def load_sources(root: Path, errors: list[Error]) -> list[Source]:
 def read_seed(root: Path, name: str, where: Where) -> tuple[str | None, list[Error]]:
     """A seed's text, refusing any name that resolves outside seeds/ (.., absolute paths, symlinks out)."""
     seeds = (root / "seeds").resolve()
-    path = (seeds / name).resolve()
+    try:
+        path = (seeds / name).resolve()
+        is_file = path.is_file()
+    except RuntimeError:  # pathlib's word for a symlink loop
+        return None, [where.error(f"seed 'seeds/{name}' is a symlink loop")]
+    except OSError as exc:  # a name too long, a folder we may not enter
+        return None, [where.error(f"seed 'seeds/{name}' cannot be read: {exc.strerror}")]
     if Path(name).is_absolute() or not path.is_relative_to(seeds) or path.parent != seeds:
         return None, [where.error(f"seed '{name}' must be a file name inside seeds/")]
-    if not path.is_file():
-        return None, [where.error(f"seed file 'seeds/{name}' not found")]
+    if not is_file:
+        what = "is a folder, expected a file" if path.is_dir() else "not found"
+        return None, [where.error(f"seed file 'seeds/{name}' {what}")]
     text, errs = read_text(path, f"seeds/{name}")
     if errs:
         return None, [where.error(f"seed 'seeds/{name}': {e.message}") for e in errs]
@@ -237,18 +247,18 @@ def load_page(root: Path, path: Path, errors: list[Error]) -> Page | None:
     errors += errs
     if errs:
         return None
-    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+    lines = text.split("\n")
+    if lines[0] != "---" or "---" not in lines[1:]:
         errors.append(Error(rel, 1, "a page starts with a YAML header between two '---' lines"))
         return None
-    header, body = text[4:].split("\n---\n", 1)
-    data, errs = parse_yaml(header, rel)
-    errs = [Error(e.path, e.line + 1 if e.line else 0, e.message) for e in errs]  # the header starts on line 2
+    end = lines.index("---", 1)
+    header, body = "\n".join(lines[1:end]), "\n".join(lines[end + 1:])
+    # A blank first line makes YAML count lines as the file does (the header starts on line 2). A blank
+    # header is left to fields(), which says what the page header must hold.
+    data, errs = parse_yaml("\n" + header, rel) if header.strip() else (None, [])
     errors += errs
     if errs:
         return None
-    if isinstance(data, Map):
-        data.line += 1
-        data.key_lines = {k: v + 1 for k, v in data.key_lines.items()}
     d = _Reader(rel, errors).fields(data, 2, "the page header", PAGE_FIELDS)
     if d is None:
         return None

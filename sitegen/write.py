@@ -56,9 +56,16 @@ def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error
             return [where.error(f"output folder '{out}' is inside {name}/; choose e.g. _site")]
     if not out.is_relative_to(root) and not explicit:
         return [where.error(f"output folder '{out}' is outside the project; pass it with --out to confirm")]
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+    try:
+        taken = out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists()))
+        blocker = next(p for p in out.parents if p.exists())
+    except OSError as exc:  # a name too long, a folder we may not list
+        return [where.error(f"output folder '{out}' cannot be used: {exc.strerror}")]
+    if taken:
         return [where.error(f"output folder '{out}' exists and was not written by this generator; "
                                 "empty it or choose another")]
+    if not blocker.is_dir():
+        return [where.error(f"output folder '{out}' cannot be created: '{blocker}' is a file")]
     return []
 
 
@@ -78,9 +85,11 @@ def write(files: dict[str, bytes], out: Path) -> list[Error]:
         (fresh / MARKER).write_bytes(b"")
         os.chmod(fresh, 0o755)
         swap_into_place(fresh, out)
-    except OSError as exc:
-        shutil.rmtree(fresh, ignore_errors=True)
-        return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+    except BaseException as exc:
+        shutil.rmtree(fresh, ignore_errors=True)  # whatever stopped us (Ctrl-C too), leave no half-written folder
+        if isinstance(exc, OSError):
+            return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+        raise
     return []
 
 

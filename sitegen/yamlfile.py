@@ -5,6 +5,7 @@ non-standard tag, keeps dates as strings, and records the line of every mapping,
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -41,15 +42,14 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def _compose_node(self, parent, index):
-    if self.check_event(yaml.AliasEvent):
-        event = self.peek_event()
+    event = self.peek_event()
+    if isinstance(event, yaml.AliasEvent):
         raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in content files",
                                           event.start_mark)
-    node = yaml.composer.Composer.compose_node(self, parent, index)
-    if getattr(node, "anchor", None):
+    if getattr(event, "anchor", None):  # the anchor is on the event: composed nodes do not keep it
         raise yaml.composer.ComposerError(None, None, "anchors (&name) are not allowed in content files",
-                                          node.start_mark)
-    return node
+                                          event.start_mark)
+    return yaml.composer.Composer.compose_node(self, parent, index)
 
 
 _Loader.compose_node = _compose_node
@@ -115,6 +115,13 @@ def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
     """Parse YAML text into Map/Seq/scalars, or return the one error that stops it."""
     if not text.strip():
         return None, [Error(rel, 1, "file is empty")]
+    # YAML 1.1 also breaks lines at NEL, LS and PS, which editors show inside a line (or not at all): after one,
+    # every line number YAML reports would be off.
+    separator = re.search("[\x85\u2028\u2029]", text)
+    if separator:
+        line = text.count("\n", 0, separator.start()) + 1
+        return None, [Error(rel, line, f"invisible line separator U+{ord(separator.group()):04X}; "
+                                       "replace it with a line break or a space")]
     try:
         return yaml.load(text, Loader=_Loader), []
     except yaml.MarkedYAMLError as exc:
@@ -124,9 +131,15 @@ def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
         lines = text.split("\n")
         if 0 < line <= len(lines) and "\t" in lines[line - 1]:
             problem = "tab character: indent YAML with spaces"
-        elif exc.context and "expected" not in problem:
-            problem = f"{problem} ({exc.context})"
+        elif exc.context:
+            # The parser notices an unclosed quote or bracket only lines later: name where it was opened.
+            opened = exc.context_mark.line + 1 if exc.context_mark else line
+            problem += f" ({exc.context}" + (f" on line {opened})" if opened != line else ")")
         return None, [Error(rel, line, f"YAML: {problem}")]
+    except yaml.reader.ReaderError as exc:
+        # A control character. PyYAML's own text spans two lines and gives an offset, not a line.
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Error(rel, line, f"YAML: special character U+{exc.character:04X} is not allowed")]
     except yaml.YAMLError as exc:
         return None, [Error(rel, 0, f"YAML: {exc}")]
     except RecursionError:
