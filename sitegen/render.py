@@ -153,10 +153,14 @@ def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookup
             return base_path(site.config.base_url) + page_url(path) + hash_ + anchor
         return relative_url(page.path, target)
 
+    def absolute(target: str) -> str:  # for canonical links and printed citations
+        path, hash_, anchor = target.partition("#")
+        return site.config.base_url.rstrip("/") + "/" + page_url(path) + hash_ + anchor
+
     context = dict(
         site=site, config=site.config, page=page, look=look, refs=refs, fmt=fmt,
         topics=ordered_topics(site), url=url, asset=lambda name: url(assets[name]),
-        canonical=site.config.base_url.rstrip("/") + "/" + page_url(page.path),
+        canonical=absolute(page.path), absolute=absolute,
         md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
         paragraphs=lambda source: source_paragraphs(source, look, url),
         supporters=lambda source: supporters(source, look), target_of=target_of,

@@ -12,6 +12,8 @@ MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "�
           "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\.{0,2}/|[\w\-./]+$)", re.IGNORECASE)
 LATIN_RUN = re.compile(r"[A-Za-z\u00C0-\u024F](?:[A-Za-z\u00C0-\u024F0-9'’.\- ]*[A-Za-z\u00C0-\u024F0-9])?")
+# In Markdown prose: a Python-Markdown placeholder for an entity or escape (kept as it is), or a Latin run.
+PROSE_TOKEN = re.compile(r"(?P<stash>\x02[^\x03]*\x03)|(?P<latin>%s)" % LATIN_RUN.pattern)
 
 
 class _SafeLinks(markdown.treeprocessors.Treeprocessor):
@@ -30,13 +32,53 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
                     parent.remove(child)
 
 
-class _ArabicDigits(markdown.treeprocessors.Treeprocessor):
-    """Shows the site's own prose in Arabic-Indic digits; attributes (URLs) keep theirs."""
+class _SiteProse(markdown.treeprocessors.Treeprocessor):
+    """The site's own prose as isolate_latin() treats plain text: Latin runs in <bdi dir="ltr">; with digits: arab,
+    the other digits Arabic-Indic. Attributes (URLs) and Python-Markdown's placeholders (\x02...\x03) are kept."""
+
+    def __init__(self, md: markdown.Markdown, arabic_digits: bool):
+        super().__init__(md)
+        self.digits = ARABIC_DIGITS if arabic_digits else {}
 
     def run(self, root: etree.Element) -> None:
-        for node in root.iter():
-            node.text = node.text and node.text.translate(ARABIC_DIGITS)
-            node.tail = node.tail and node.tail.translate(ARABIC_DIGITS)
+        for node in list(root.iter()):
+            if node.tag in ("bdi", "code", "pre"):
+                continue
+            children = list(node)
+            node.text, runs = self.split(node.text)
+            for index, bdi in enumerate(runs):
+                node.insert(index, bdi)
+            for child in children:
+                child.tail, runs = self.split(child.tail)
+                at = list(node).index(child) + 1
+                for index, bdi in enumerate(runs):
+                    node.insert(at + index, bdi)
+
+    def split(self, text: str | None) -> tuple[str | None, list[etree.Element]]:
+        """The text before the first Latin run, and a <bdi> per run whose tail holds the text up to the next."""
+        if not text:
+            return text, []
+        pieces, last = [], 0
+        for m in PROSE_TOKEN.finditer(text):
+            pieces.append(text[last:m.start()].translate(self.digits))
+            pieces.append(m.group(0) if m.group("stash") else _bdi(m.group(0)))
+            last = m.end()
+        pieces.append(text[last:].translate(self.digits))
+        head, runs = "", []
+        for piece in pieces:
+            if isinstance(piece, etree.Element):
+                runs.append(piece)
+            elif runs:
+                runs[-1].tail = (runs[-1].tail or "") + piece
+            else:
+                head += piece
+        return head, runs
+
+
+def _bdi(text: str) -> etree.Element:
+    element = etree.Element("bdi", {"dir": "ltr"})
+    element.text = text
+    return element
 
 
 class _SiteMarkdown(markdown.extensions.Extension):
@@ -49,8 +91,7 @@ class _SiteMarkdown(markdown.extensions.Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
-        if self.arabic_digits:
-            md.treeprocessors.register(_ArabicDigits(md), "arabic_digits", 1)
+        md.treeprocessors.register(_SiteProse(md, self.arabic_digits), "site_prose", 1)
 
 
 class Formatter:
