@@ -1,6 +1,7 @@
 """The whole generator in one function: load → validate → resolve citations → render → write."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +18,24 @@ from .write import check_output_dir, collect_assets, robots, sitemap, write
 
 
 @dataclass
+class RenderCache:
+    """What a build rendered and from what, so that build(previous=that report) re-renders only what changed."""
+    site: Site
+    inputs: tuple               # (digest of templates/, asset names, preview): any change re-renders every page
+    env: jinja2.Environment
+    pages: dict[str, bytes]
+
+
+@dataclass
 class Report:
     errors: list[Error] = field(default_factory=list)
-    pages: int = 0              # HTML pages rendered
+    pages: int = 0              # HTML pages in the site
     files: int = 0              # files in the output, assets included
     out_dir: Path | None = None
     seconds: float = 0.0
     site: Site | None = None
+    rendered: int = 0           # HTML pages this build rendered: all, or those a change affected
+    cache: RenderCache | None = None
 
     @property
     def ok(self) -> bool:
@@ -31,8 +43,11 @@ class Report:
 
 
 def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, *, write_output: bool = True,
-          preview: bool = False, env: jinja2.Environment | None = None, explicit_out: bool = False) -> Report:
-    """Build the site of the project in `root`. Nothing is written unless every stage succeeds."""
+          preview: bool = False, env: jinja2.Environment | None = None, explicit_out: bool = False,
+          previous: Report | None = None) -> Report:
+    """Build the site of the project in `root`. Nothing is written unless every stage succeeds.
+
+    With `previous`, an earlier report of the same project, pages no change can affect are reused from it."""
     started = time.perf_counter()
     root = Path(root).resolve()
     report = Report()
@@ -59,9 +74,18 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         return done(errors)
 
     asset_names, asset_files = collect_assets(root)
-    pages, errors = render(site, env or make_env(root / "templates"), asset_names, preview=preview)
+    inputs = (digest(root / "templates"), asset_names, preview)
+    own_env = env is None   # a caller's own environment may read other templates: then nothing is reused
+    cache = previous.cache if own_env and previous and previous.cache and previous.cache.inputs == inputs else None
+    env = env or (cache.env if cache else make_env(root / "templates"))
+    only = affected_pages(cache.site, site) if cache else None
+    pages, errors = render(site, env, asset_names, preview=preview, only=only)
     if errors:
         return done(errors)
+    report.rendered = len(pages)
+    if only is not None:
+        pages = {path: pages.get(path, html) for path, html in cache.pages.items()}
+    report.cache = RenderCache(site, inputs, env, pages) if own_env else None
     files = dict(pages)
     files.update(asset_files)
     files["data/facts.json"] = facts_json(site)
@@ -71,3 +95,35 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     if write_output:
         errors += write(files, out)
     return done(errors)
+
+
+def affected_pages(old: Site, new: Site) -> set[str] | None:
+    """The output paths whose HTML a change from `old` to `new` may alter, or None for every page.
+
+    Narrowed in one cheap, safe case: when only the facts of topic files change (their titles and entities stay),
+    the pages of other topics, of sources no old or new fact of theirs cites, of entities none names, and the prose
+    pages cannot change. Every other page, including any page type added later, is rendered again."""
+    if (old.root, old.config, old.sources, old.pages) != (new.root, new.config, new.sources, new.pages):
+        return None
+    before = {t.id: t for t in old.topics}
+    if before.keys() != {t.id for t in new.topics}:
+        return None
+    changed = [(before[t.id], t) for t in new.topics if before[t.id] != t]
+    if any((a.title, a.entities) != (b.title, b.entities) for a, b in changed):
+        return None
+    facts = [f for a, b in changed for f in a.facts + b.facts]
+    touched = {f"topics/{b.id}/index.html" for _, b in changed}
+    touched |= {f"sources/{c.source_id}/index.html" for f in facts for c in f.all_citations()}
+    touched |= {f"entities/{ident}/index.html" for f in facts for ident in f.entity_ids}
+    untouched = ({f"topics/{t.id}/index.html" for t in new.topics} | {f"{p.slug}/index.html" for p in new.pages}
+                 | {f"sources/{s.id}/index.html" for s in new.sources}
+                 | {f"entities/{e.id}/index.html" for e in new.entities()})
+    return {page.path for page in plan_pages(new)} - (untouched - touched)
+
+
+def digest(folder: Path) -> str:
+    """A hash of every file under `folder`, names and contents."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()

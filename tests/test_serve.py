@@ -1,0 +1,425 @@
+"""The preview server: rebuild on save, the error page, 404s, traversal, debouncing, ports and signals, and the
+incremental build it relies on, which must write exactly what a cold build writes."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import html
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from tornado.netutil import bind_sockets
+
+from conftest import ROOT
+
+from helpers import line_of, replace_in, tree
+from sitegen import build
+from sitegen.serve import MAX_WAIT_SECONDS, POLL_SECONDS, QUIET_SECONDS, Preview, run, snapshot
+
+FACT = "اقترحت روسيا استئناف الرحلات المباشرة."    # a fact's text in tests/fixtures/basic/content/topics/flights.yaml
+FLIGHTS = "content/topics/flights.yaml"
+ERROR_TITLE = "تعذّر بناء الموقع"
+
+
+# ---- helpers, shared with test_browser_reload.py ----
+
+def wait_until(predicate, timeout: float = 15.0, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_real_project(dest: Path) -> Path:
+    """This repository's site: its site.yaml, content, seeds, templates and static files, in a folder of their own."""
+    dest.mkdir()
+    for name in ("site.yaml", "content", "seeds", "templates", "static"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, dest / name)
+    return dest
+
+
+def first_fact_edited(topic_yaml: str, words: str) -> str:
+    """A topic file's text with `words` put at the start of its first fact's text."""
+    at = re.compile(r'^\s+text: "', re.M).search(topic_yaml, topic_yaml.index("\nfacts:")).end()
+    return f"{topic_yaml[:at]}{words} {topic_yaml[at:]}"
+
+
+class ServeProcess:
+    """`python build.py --project PROJECT serve --port PORT` in a subprocess, its output collected line by line."""
+
+    def __init__(self, project: Path, *args: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "--project", str(project), "serve", "--port", str(self.port),
+             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            threading.Thread(target=lambda s=stream, ls=lines: ls.extend(iter(s.readline, "")), daemon=True).start()
+        wait_until(lambda: any(line.startswith("serving ") for line in self.out) or self.proc.poll() is not None,
+                   60, "the server to start")
+        assert self.proc.poll() is None, self.output()
+
+    def output(self) -> str:
+        return "".join(self.out) + "".join(self.err)
+
+    def rebuilds(self) -> list[str]:
+        return [line for line in self.out if line.startswith(("content/", "site.yaml", "templates/", "static/",
+                                                               "seeds/"))]
+
+    def stop(self, signum=signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        try:
+            return self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+@pytest.fixture
+def serve_process():
+    """Factory: serve_process(project, *args) -> a running ServeProcess, stopped after the test."""
+    started = []
+
+    def start(project: Path, *args: str, env: dict | None = None) -> ServeProcess:
+        started.append(ServeProcess(project, *args, env=env))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@contextmanager
+def preview_server(root: Path, out: Path, builder=build):
+    """The preview served from a thread of this process, so a test can count builds or make one crash."""
+    sockets = bind_sockets(0, "127.0.0.1")
+    url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
+    preview = Preview(root, out, url, builder)
+    preview.rebuild()
+    loop, stop = asyncio.new_event_loop(), asyncio.Event()
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(preview, sockets, stop),), daemon=True)
+    thread.start()
+    try:
+        yield preview, url
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def text_of(page: str) -> str:
+    """The text of an HTML page, tags dropped and entities decoded, as a reader would see it."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+# ---- through the command line ----
+
+def test_edit_break_fix_then_ctrl_c(project, serve_process):
+    site = project()
+    server = serve_process(site)
+    status, page = fetch(server.url + "topics/flights/")
+    assert status == 200 and FACT in page
+    assert '<script>(function(){var s=document.createElement("script")' in page  # livereload's client
+    assert "script-src &#39;self&#39; &#39;unsafe-inline&#39;" in page  # the preview's policy lets it run
+    assert f'<link rel="canonical" href="{server.url}topics/flights/">' in page  # built for the server's own URL
+
+    replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا جديدًا.")
+    wait_until(lambda: "اقترحت روسيا أمرًا جديدًا." in fetch(server.url + "topics/flights/")[1], what="the edit")
+    line = wait_until(lambda: server.rebuilds() and server.rebuilds()[-1], what="the rebuild's line")
+    assert re.fullmatch(r"content/topics/flights\.yaml: rendered \d+ of \d+ pages, wrote \d+ files in \d+ ms\n", line)
+
+    replace_in(site / FLIGHTS, "    text: \"اقترحت روسيا أمرًا", "    txet: \"اقترحت روسيا أمرًا")
+    expected = build(site, write_output=False).errors
+    assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet'" in "\n".join(map(str, expected))
+    status, page = wait_until(lambda: (r := fetch(server.url + "topics/flights/"))[0] == 500 and r, what="errors")
+    assert ERROR_TITLE in page
+    assert [line for line in text_of(page).splitlines() if line.startswith(FLIGHTS)] == list(map(str, expected))
+    assert fetch(server.url + "no/such/page")[0] == 500  # every page shows the errors while the build is broken
+    assert server.proc.poll() is None
+
+    replace_in(site / FLIGHTS, "    txet: \"اقترحت روسيا أمرًا", "    text: \"اقترحت روسيا أمرًا")
+    status, page = wait_until(lambda: (r := fetch(server.url + "topics/flights/"))[0] == 200 and r, what="the fix")
+    assert "اقترحت روسيا أمرًا جديدًا." in page
+    assert server.proc.poll() is None
+    assert server.stop(signal.SIGINT) == 0
+    assert "Traceback" not in server.output()
+    assert server.out[-1] == "stopped\n"
+
+
+def test_sigterm_stops_cleanly_and_all_interfaces_warn(project, serve_process):
+    server = serve_process(project(), "--host", "0.0.0.0")
+    assert "warning: listening on all network interfaces (0.0.0.0)" in "".join(server.err)
+    assert fetch(server.url)[0] == 200
+    assert server.stop(signal.SIGTERM) == 0
+    assert "Traceback" not in server.output()
+
+
+def test_open_flag_opens_the_served_site_in_the_browser(project, serve_process, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" > "{opened}"\n')
+    browser.chmod(0o755)
+    server = serve_process(project(), "--open", env={**os.environ, "BROWSER": str(browser)})
+    assert wait_until(lambda: opened.exists() and opened.read_text(), what="the browser") == server.url + "\n"
+
+
+def test_localhost_only_by_default(project, serve_process):
+    server = serve_process(project())
+    assert "warning" not in "".join(server.err)
+    listening = subprocess.run(["ss", "-ltnH", f"sport = :{server.port}"], capture_output=True, text=True)
+    if listening.returncode == 0:  # ss is in iproute2; without it the URL printed is the evidence
+        assert listening.stdout.split()[3] == f"127.0.0.1:{server.port}", listening.stdout
+    assert any(line.startswith(f"serving http://127.0.0.1:{server.port}/") for line in server.out)
+
+
+def serve_and_fail(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """`build.py serve` expected to exit at once, as a usage or listening error."""
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--project", str(project), "serve", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_port_in_use_is_one_clear_line_and_exit_1(project):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = serve_and_fail(project(), "--port", str(port))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"build.py serve: port {port} is already in use on 127.0.0.1; "
+                             "stop the other server or choose another with --port\n")
+
+
+def test_a_port_out_of_range_is_a_usage_error(project):
+    result = serve_and_fail(project(), "--port", "70000")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "build.py serve: --port must be from 0 to 65535, not 70000\n"
+
+
+# ---- the server in this process ----
+
+@pytest.fixture
+def served(project, tmp_path):
+    """(project folder, preview, base URL) of the basic fixture, served from a thread."""
+    site = project()
+    with preview_server(site, tmp_path / "out") as (preview, url):
+        yield site, preview, url
+
+
+def test_unknown_paths_get_the_sites_404_page(served):
+    site, preview, url = served
+    for path in ("no/such/page", "topics/nope/", "static/missing.css", "topics/flights/index.htm"):
+        status, page = fetch(url + path)
+        assert status == 404, path
+        assert page.startswith((preview.out / "404.html").read_text(encoding="utf-8").split("</head>")[0]), path
+        assert "livereload.js" in page  # the 404 page reloads itself after a rebuild too
+    assert fetch(url + "topics/flights/")[0] == 200
+    assert fetch(url + "topics/flights")[0] == 200  # redirected to the folder
+
+
+TRAVERSALS = ["/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/secret.txt",
+              "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%2e%2e%2fsecret.txt", "/static/../../secret.txt",
+              "/topics/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt", "/%252e%252e/secret.txt",
+              "//secret.txt", "/%00", "/index.html%00.txt", "/.%2e/secret.txt", "/..;/secret.txt"]
+
+
+def test_nothing_outside_the_output_folder_is_served(served, tmp_path):
+    site, preview, url = served
+    secret = "the contents of a private file"
+    (preview.out.parent / "secret.txt").write_text(secret)       # beside the output folder
+    (site / "secret.txt").write_text(secret)                      # in the project
+    host, port = url.split("//")[1].strip("/").split(":")
+    absolute = [str(preview.out.parent / "secret.txt"), "/" + str(site / "secret.txt"),
+                "/" + str(site / "site.yaml"), "/etc/passwd", "//etc/passwd", "/%2Fetc%2Fpasswd"]
+    for path in TRAVERSALS + absolute:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", path)  # sent as written: no client-side normalisation
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        connection.close()
+        assert response.status == 404, (path, response.status)
+        assert secret not in body and "root:" not in body and "base_url" not in body, path
+        assert "الصفحة غير موجودة" in body, path
+
+
+def mark(i: int) -> str:
+    """A word unique to the i-th save, in letters (digits are shown in the site's own numerals)."""
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    return letters[i // len(letters)] + letters[i % len(letters)]
+
+
+def test_a_burst_of_50_saves_in_one_second_gives_few_rebuilds(project, tmp_path):
+    site = project()
+    builds = []
+
+    def counting_build(*args, **kwargs):
+        builds.append(time.monotonic())
+        return build(*args, **kwargs)
+
+    with preview_server(site, tmp_path / "out", counting_build) as (preview, url):
+        original = (site / FLIGHTS).read_text(encoding="utf-8")
+        started = time.monotonic()
+        for i in range(50):
+            (site / FLIGHTS).write_text(original.replace(FACT, f"نسخة {mark(i)}."), encoding="utf-8")
+            time.sleep(max(0.0, started + (i + 1) / 50 - time.monotonic()))
+        wait_until(lambda: f"نسخة {mark(49)}." in fetch(url + "topics/flights/")[1], what="the last save")
+        time.sleep(QUIET_SECONDS + 2 * POLL_SECONDS)  # long enough for one more rebuild to have started
+        assert 1 <= len(builds) - 1 <= 3, f"{len(builds) - 1} rebuilds for one burst"
+        assert MAX_WAIT_SECONDS > 1  # a one-second burst is never cut in two by the cap on waiting
+
+
+def test_a_crashing_build_shows_an_error_page_and_the_server_carries_on(project, tmp_path):
+    site = project()
+    crash_next = []
+
+    def flaky_build(*args, **kwargs):
+        if crash_next:
+            crash_next.clear()
+            raise KeyError("boom")
+        return build(*args, **kwargs)
+
+    with preview_server(site, tmp_path / "out", flaky_build) as (preview, url):
+        crash_next.append(True)
+        replace_in(site / FLIGHTS, FACT, "نص بعد الانهيار.")
+        status, page = wait_until(lambda: (r := fetch(url))[0] == 500 and r, what="the crash page")
+        crash_line = line_of(Path(__file__), 'raise KeyError("boom")')
+        assert f"tests/test_serve.py:{crash_line}: the build crashed: KeyError: 'boom'" in text_of(page)
+        replace_in(site / FLIGHTS, "نص بعد الانهيار.", "نص بعد التعافي.")
+        wait_until(lambda: "نص بعد التعافي." in fetch(url + "topics/flights/")[1], what="the site to come back")
+
+
+def test_error_page_is_arabic_rtl_escaped_and_allowed_by_its_own_policy(served):
+    site, preview, url = served
+    replace_in(site / FLIGHTS, "flights-proposal", "<b>&bad</b>")
+    status, page = wait_until(lambda: (r := fetch(url))[0] == 500 and r, what="the error page")
+    assert '<html lang="ar" dir="rtl">' in page and ERROR_TITLE in page
+    assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in page
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert "script-src 'self' 'unsafe-inline'" in policy and "connect-src 'self' ws: wss:" in policy
+    assert "livereload.js" in page  # so the next good build reloads it
+
+
+def test_watching_covers_the_sources_never_the_output_or_editor_scratch(project):
+    site = project()
+    (site / "_site").mkdir()
+    (site / "_site" / "index.html").write_text("built")
+    (site / "content/topics/.flights.yaml.swp").write_text("vim")
+    (site / "content/topics/flights.yaml~").write_text("backup")
+    (site / "README.txt").write_text("not a source")
+    watched = snapshot(site)
+    assert "site.yaml" in watched and FLIGHTS in watched and "seeds/one.txt" in watched
+    assert "templates/base.html" in watched and "static/style.css" in watched
+    assert not [path for path in watched if path.startswith("_site") or path.endswith(("~", ".swp"))
+                or path == "README.txt"]
+
+
+# ---- incremental builds: the preview re-renders only what a change affects, and writes what a cold build would ----
+
+SECOND_FACT = """  - id: flights-suspended
+    text: "عُلّقت الرحلات الجوية عام 2022."
+    date: "2022"
+    citations:
+      - source: two
+        quote: "وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"
+"""
+EDITS = {  # name: (file, old text, new text, whether fewer pages than all are rendered)
+    # facts of a topic file: narrowed to the pages that show them
+    "fact text": (FLIGHTS, FACT, "اقترحت روسيا شيئًا آخر.", True),
+    "fact date": (FLIGHTS, 'date: "2022"', 'date: "2021"', True),
+    "fact removed": (FLIGHTS, SECOND_FACT, "", True),
+    "fact cites another source": (FLIGHTS, SECOND_FACT[SECOND_FACT.index("      - source: two"):],
+                                  '      - source: one\n        quote: "واقترحت روسيا استئناف الرحلات"\n', True),
+    "fact names an entity of another topic": (FLIGHTS, '    date: "2022"', '    date: "2022"\n    entities: [darchiev]',
+                                              True),
+    "fact gets variants": (FLIGHTS, '    date: "2022"\n', '    date: "2022"\n    variants:\n' + "".join(
+        f'      - text: "رواية."\n        citations:\n          - source: {s}\n            quote: "{q}"\n'
+        for s, q in (("one", "يوم الخميس"), ("two", "بعد بدء الحرب"))), True),
+    "topic summary": (FLIGHTS, "الرحلات المعلّقة واقتراح استئنافها.", "ملخص جديد.", True),
+    # anything else: every page
+    "topic title": (FLIGHTS, 'title: "الرحلات الجوية"', 'title: "الطيران"', False),
+    "entity name": ("content/topics/meetings.yaml", 'name: "ألكسندر دارشييف"', 'name: "أ. دارشييف"', False),
+    "source date reasoning": ("content/sources.yaml", "عن لقاء 27 فبراير.", "عن اللقاء.", False),
+    "seed": ("seeds/one.txt", "شارك", "شارك\nسطر أخير", False),
+    "site title": ("site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"', False),
+    "template": ("templates/base.html", "</main>", "</main>\n<!-- edited -->", False),
+    "stylesheet": ("static/style.css", ":root {", ":root {\n  --edited: 1;", False),
+    "page body": ("content/pages/about.md", "\n---\n", "\n---\nسطر جديد.\n\n", False),
+}
+
+
+def cold_tree(root: Path, out: Path) -> dict[str, bytes]:
+    report = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert report.ok, report.errors
+    return tree(out)
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_incremental_rebuild_writes_exactly_what_a_cold_build_writes(project, tmp_path, name):
+    path, old, new, narrowed = EDITS[name]
+    site = project()
+    first = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert first.ok and first.rendered == first.pages
+    replace_in(site / path, old, new)
+    again = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
+    assert again.ok, again.errors
+    assert (again.rendered < again.pages) == narrowed, (again.rendered, again.pages)
+    assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
+
+
+def test_incremental_rebuilds_of_the_real_site_match_cold_builds_across_a_failed_build(tmp_path):
+    site = copy_real_project(tmp_path / "project")
+    out = tmp_path / "inc"
+    report = build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert report.ok, report.errors
+    topics = sorted((site / "content/topics").glob("*.yaml"))
+    for step, topic in enumerate(topics[:2]):
+        topic.write_text(first_fact_edited(topic.read_text(encoding="utf-8"), f"تعديل {step}:"), encoding="utf-8")
+        if step == 1:  # a broken build in between: the next good one still starts from the last good one
+            broken = topic.read_text(encoding="utf-8")
+            topic.write_text(broken.replace("\nfacts:", "\nfacts: [", 1), encoding="utf-8")
+            assert not build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True,
+                             previous=report).ok
+            topic.write_text(broken, encoding="utf-8")
+        report = build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=report)
+        assert report.ok, report.errors
+        assert report.rendered < report.pages
+        assert tree(out) == cold_tree(site, tmp_path / f"cold{step}"), topic.name
