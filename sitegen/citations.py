@@ -9,23 +9,55 @@ import re
 from .model import Citation, Error, Site, Source
 
 
-def quote_pattern(quote: str) -> re.Pattern:
-    """The quote as a regex in which any run of white space matches any other run."""
-    return re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
+WHITESPACE = re.compile(r"\s+")
+
+
+def flatten(text: str) -> str:
+    """Every run of white space as one space: how quotes and articles are compared."""
+    return WHITESPACE.sub(" ", text)
+
+
+class FlatText:
+    """An article with white space flattened, mapping positions back to the original text.
+    Quotes are found with str.find on this, once per article, not with a regex per quote."""
+
+    def __init__(self, text: str):
+        self.flat = flatten(text)
+        self.run_at: list[int] = []     # flat position of each flattened run
+        self.removed: list[int] = []    # characters removed up to and including that run
+        total = 0
+        for m in WHITESPACE.finditer(text):
+            if m.end() - m.start() > 1:
+                self.run_at.append(m.start() - total)
+                total += m.end() - m.start() - 1
+                self.removed.append(total)
+
+    def original(self, i: int) -> int:
+        """The offset in the original text of the non-space character at flat position i."""
+        k = bisect.bisect_left(self.run_at, i)
+        return i + (self.removed[k - 1] if k else 0)
+
+    def find_all(self, quote: str):
+        wanted = flatten(quote).strip()
+        at = self.flat.find(wanted)
+        while at >= 0 and wanted:
+            yield self.original(at), self.original(at + len(wanted) - 1) + 1
+            at = self.flat.find(wanted, at + 1)
 
 
 def line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
-def locate(quote: str, source: Source, starts: list[int]) -> tuple[int, int] | None:
+def locate(quote: str, source: Source, flat: FlatText, starts: list[int]) -> tuple[int, int] | None:
     """Offsets of the quote in the seed: the first match inside the article body, else the first anywhere."""
-    matches = [(m.start(), m.end()) for m in quote_pattern(quote).finditer(source.text)]
     first_line, last_line = source.body
-    for start, end in matches:
+    found = None
+    for start, end in flat.find_all(quote):
         if first_line <= bisect.bisect_right(starts, start) <= last_line:
             return start, end
-    return matches[0] if matches else None
+        found = found or (start, end)
+    return found
 
 
 def closest_passage(quote: str, source: Source) -> tuple[int, str]:
@@ -57,12 +89,13 @@ def resolve_citations(site: Site) -> list[Error]:
     """Fill in start, end and paragraph of every citation; one error per quote that is not in its article."""
     sources = {s.id: s for s in site.sources}
     starts = {s.id: line_starts(s.text) for s in site.sources}
+    flats = {s.id: FlatText(s.text) for s in site.sources}
     errors = []
     for cite in site.citations():
         source = sources.get(cite.source_id)
         if source is None:
             continue  # reported by validate()
-        found = locate(cite.quote, source, starts[source.id])
+        found = locate(cite.quote, source, flats[source.id], starts[source.id])
         if found is None:
             errors.append(not_found(cite, source))
             continue

@@ -1,7 +1,6 @@
 """Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
 from __future__ import annotations
 
-import posixpath
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,10 @@ def make_env(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        # compiled templates are kept between runs (keyed by each template's source), so a cold build
+        # does not pay for compiling them again
+        bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters["bidi"] = isolate_latin
     return env
 
@@ -41,20 +43,12 @@ def page_url(path: str) -> str:
 
 
 def relative_url(from_path: str, to_path: str) -> str:
-    """A link from one output file to another (with an optional #anchor) that works under any URL prefix."""
+    """A link from one output file to another (with an optional #anchor) that works under any URL prefix:
+    up to the site root ("../" per folder of from_path), then down to the target."""
     to_path, hash_, anchor = to_path.partition("#")
     if to_path == from_path and anchor:
         return "#" + anchor
-    return _relative(from_path, to_path) + hash_ + anchor
-
-
-def _relative(from_path: str, to_path: str) -> str:
-    target = page_url(to_path)
-    base = posixpath.dirname(from_path)
-    rel = posixpath.relpath(target or ".", base or ".")
-    if rel == ".":
-        return "./"
-    return rel + "/" if (target.endswith("/") or not target) and not rel.endswith("/") else rel
+    return ("../" * from_path.count("/") + page_url(to_path) or "./") + hash_ + anchor
 
 
 def plan_pages(site: Site) -> list[OutPage]:

@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
+from html import escape
 
 from .model import Error, Where
 
@@ -34,7 +34,7 @@ def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
 
 def sitemap(base_url: str, urls: list[str]) -> bytes:
     base = base_url.rstrip("/") + "/"
-    rows = "".join(f"  <url><loc>{xml_escape(base + u)}</loc></url>\n" for u in urls)
+    rows = "".join(f"  <url><loc>{escape(base + u, quote=False)}</loc></url>\n" for u in urls)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + rows + "</urlset>\n").encode()
 

@@ -73,3 +73,28 @@ def test_page_header_errors_count_lines_from_the_file_start(project):
     _, errors = load(root)
     assert Error("content/pages/about.md", 3, "unknown key 'descripton' in the page header "
                  "(did you mean 'description'?)") in errors
+
+
+def test_libyaml_fast_path_reads_exactly_what_the_reference_loader_reads():
+    import yaml
+
+    from conftest import ROOT
+    from sitegen.yamlfile import _FastLoader, _Loader
+
+    def shape(value):  # the data with every recorded line
+        if isinstance(value, dict):
+            return ("map", value.line, sorted((k, value.key_lines[k], shape(v)) for k, v in value.items()))
+        if isinstance(value, list):
+            return ("seq", value.line, list(value.item_lines), [shape(v) for v in value])
+        return value
+
+    for path in [ROOT / "site.yaml", *sorted((ROOT / "content").rglob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        assert shape(yaml.load(text, Loader=_FastLoader)) == shape(yaml.load(text, Loader=_Loader)), path
+
+
+def test_deeply_nested_yaml_is_an_error_not_a_crash(project):
+    root = project()
+    (root / "content/topics/flights.yaml").write_text("a:\n" + "".join(" " * i + "- x:\n" for i in range(0, 600, 2)))
+    _, errors = load(root)
+    assert errors and errors[0].path == "content/topics/flights.yaml"
