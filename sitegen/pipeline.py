@@ -58,7 +58,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         return report
 
     site, errors = load(root)
-    if site is None:
+    if site is None or errors:  # a file that did not load would make every reference to it look wrong too
         return done(errors)
     if base_url:
         site.config.base_url = base_url
