@@ -74,6 +74,9 @@ class Entity:
     topic_id: str
     where: Where
 
+    def all_citations(self) -> list[Citation]:
+        return [c for v in self.names + self.roles for c in v.citations]
+
 
 @dataclass
 class Fact:
@@ -162,5 +165,4 @@ class Site:
         return [e for t in self.topics for e in t.entities]
 
     def citations(self) -> list[Citation]:
-        cites = [c for f in self.facts() for c in f.all_citations()]
-        return cites + [c for e in self.entities() for v in e.names + e.roles for c in v.citations]
+        return [c for item in self.facts() + self.entities() for c in item.all_citations()]

@@ -1,6 +1,9 @@
 """Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
 from __future__ import annotations
 
+import os
+import pickle
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +111,14 @@ class Lookups:
         self.timeline = sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
         self.disputed = [f for f in self.facts if f.variants]
         self.meetings = [e for e in site.entities() if e.kind == "meeting"]
+        # source id -> [(fact or entity, its citations of that source)], in site order: one pass, not one per page
+        self.citing: dict[str, list] = {}
+        for item in self.facts + site.entities():
+            by_source: dict[str, list] = {}
+            for c in item.all_citations():
+                by_source.setdefault(c.source_id, []).append(c)
+            for source_id, cites in by_source.items():
+                self.citing.setdefault(source_id, []).append((item, cites))
         self.sources_by_meeting: dict[str, list] = {}
         for s in site.sources:
             self.sources_by_meeting.setdefault(s.meeting, []).append(s)
@@ -118,22 +129,84 @@ def timeline_key(value: str) -> str:
     return value + "-99" * (2 - value.count("-"))
 
 
+PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
+
+
 def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,
            only: set[str] | None = None) -> tuple[dict[str, bytes], list[Error]]:
-    """Render every planned page (or only those whose path is in `only`). Template errors become Errors."""
-    fmt = Formatter(site.config.digits)
-    look = Lookups(site, fmt)
-    out: dict[str, bytes] = {}
-    planned = plan_pages(site)
-    for page in planned:
-        if only is not None and page.path not in only:
-            continue
+    """Render every planned page (or only those whose path is in `only`). Template errors become Errors.
+    A large site is rendered by two processes, each taking half of the work."""
+    look = Lookups(site, Formatter(site.config.digits))
+    todo = [page for page in plan_pages(site) if only is None or page.path in only]
+
+    def render_all(pages: list[OutPage]) -> tuple[dict[str, bytes], list[Error]]:
+        out = {}
+        for page in pages:
+            try:
+                out[page.path] = render_page(page, site, env, look, assets, preview).encode("utf-8")
+            except Exception as exc:  # a template error, reported with its template file and line
+                return out, [template_error(exc, env)]
+        return out, []
+
+    if len(look.facts) < PARALLEL_FROM_FACTS or len(todo) < 2 or not can_fork():
+        return render_all(todo)
+    mine, theirs = split_work(todo, look)
+    other = start_forked(render_all, theirs)
+    out, errors = render_all(mine)
+    done = other()
+    theirs_out, theirs_errors = done if done is not None else render_all(theirs)
+    out.update(theirs_out)
+    return {page.path: out[page.path] for page in todo if page.path in out}, errors + theirs_errors
+
+
+def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
+    """Two halves of about equal cost, counting each page's cost as the facts and citations it shows."""
+    def cost(page: OutPage) -> int:
+        c = page.context
+        if "topic" in c:
+            return len(c["topic"].facts)
+        if "entity" in c:
+            return len(look.facts_by_entity.get(c["entity"].id, ())) + 1
+        if "source" in c:
+            return len(look.citing.get(c["source"].id, ())) + 1
+        return {"timeline.html": len(look.timeline), "disagreements.html": len(look.disputed)}.get(page.template, 1)
+
+    halves: tuple[list, list] = ([], [])
+    load = [0, 0]
+    for page in sorted(pages, key=cost, reverse=True):
+        side = 0 if load[0] <= load[1] else 1
+        halves[side].append(page)
+        load[side] += cost(page)
+    return halves
+
+
+def can_fork() -> bool:
+    """Forking is safe only from a single-threaded process (the preview server has threads: it renders alone)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def start_forked(fn, arg):
+    """Run fn(arg) in a forked child; returns a function that waits for its result (None if the child died)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
+        status = 1
         try:
-            html = render_page(page, site, env, look, assets, preview)
-        except Exception as exc:  # a template error, reported with its template file and line
-            return out, [template_error(exc, env)]
-        out[page.path] = html.encode("utf-8")
-    return out, []
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(fn(arg)))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result():
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        return pickle.loads(data) if status == 0 and data else None
+
+    return result
 
 
 def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookups, assets: dict[str, str],

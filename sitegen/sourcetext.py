@@ -36,14 +36,7 @@ class Paragraph:
 
 def supporters(source: Source, look) -> list:
     """The facts and entities that cite this source, in site order, each once."""
-    seen, out = set(), []
-    items = [(f, f.all_citations()) for f in look.facts]
-    items += [(e, [c for v in e.names + e.roles for c in v.citations]) for e in look.site.entities()]
-    for item, cites in items:
-        if item.id not in seen and any(c.source_id == source.id for c in cites):
-            seen.add(item.id)
-            out.append(item)
-    return out
+    return [item for item, _ in look.citing.get(source.id, [])]
 
 
 def target_of(item) -> str:
@@ -55,11 +48,9 @@ def target_of(item) -> str:
 
 def spans_of(source: Source, look) -> list[Span]:
     by_offsets: dict[tuple[int, int], Span] = {}
-    for number, item in enumerate(supporters(source, look), 1):
-        cites = item.all_citations() if hasattr(item, "all_citations") else \
-            [c for v in item.names + item.roles for c in v.citations]
+    for number, (item, cites) in enumerate(look.citing.get(source.id, []), 1):
         for c in cites:
-            if c.source_id != source.id or c.start < 0:
+            if c.start < 0:
                 continue
             span = by_offsets.setdefault((c.start, c.end), Span(c.start, c.end, c.anchor, []))
             if not any(n == number for n, _ in span.citers):

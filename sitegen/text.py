@@ -12,6 +12,8 @@ MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "�
           "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\.{0,2}/|[\w\-./]+$)", re.IGNORECASE)
 LATIN_RUN = re.compile(r"[A-Za-z\u00C0-\u024F](?:[A-Za-z\u00C0-\u024F0-9'’.\- ]*[A-Za-z\u00C0-\u024F0-9])?")
+# One line with nothing Markdown or HTML would read as markup: no markup characters, no block marker in front.
+PLAIN_SENTENCE = re.compile(r"(?![#>=+\-]|\d+[.)]|\s)[^\n*_`\[\]<>&\\\"'!]*(?<!\s)\Z")
 # In Markdown prose: a Python-Markdown placeholder for an entity or escape (kept as it is), or a Latin run.
 PROSE_TOKEN = re.compile(r"(?P<stash>\x02[^\x03]*\x03)|(?P<latin>%s)" % LATIN_RUN.pattern)
 
@@ -104,9 +106,23 @@ class Formatter:
 
     def markdown(self, source: str) -> Markup:
         if source not in self._cache:
-            html = self._md.reset().convert(source)
+            if PLAIN_SENTENCE.match(source):
+                html = "<p>" + self.plain(source) + "</p>"
+            else:
+                html = self._md.reset().convert(source)
             self._cache[source] = Markup(html)
         return self._cache[source]
+
+    def plain(self, text: str) -> str:
+        """What Markdown makes of a sentence with no Markdown in it, without running Markdown (which costs
+        about 0.2 ms a sentence): Latin runs isolated, digits as the site prints them."""
+        out, last = [], 0
+        for m in LATIN_RUN.finditer(text):
+            out.append(text[last:m.start()].translate(ARABIC_DIGITS) if self.arabic_digits else text[last:m.start()])
+            out.append(f'<bdi dir="ltr">{m.group(0)}</bdi>')
+            last = m.end()
+        out.append(text[last:].translate(ARABIC_DIGITS) if self.arabic_digits else text[last:])
+        return "".join(out)
 
     def markdown_inline(self, source: str) -> Markup:
         """Markdown for one sentence: the paragraph wrapper removed."""

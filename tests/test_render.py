@@ -148,3 +148,22 @@ def test_undefined_variable_names_template_and_line(project):
     assert report.errors[0].path == "templates/topic.html"
     assert report.errors[0].line == line_of(root / "templates/topic.html", "topic.titel")
     assert "titel" in report.errors[0].message
+
+
+def test_plain_sentences_skip_markdown_but_read_the_same():
+    import markdown as md
+
+    from conftest import ROOT
+    from sitegen.load import load
+    from sitegen.text import PLAIN_SENTENCE, Formatter
+
+    site, _ = load(ROOT)
+    texts = [f.text for f in site.facts()] + [v.text for f in site.facts() for v in f.variants]
+    texts += ["Trump قال 27 فبراير 2025", "1. قائمة", "- بند", "نص *مائل*", "A320 و 42", "# عنوان", "نص  "]
+    for digits in ("arab", "latn"):
+        fast, slow = Formatter(digits), Formatter(digits)
+        slow._cache = {}
+        for text in texts:
+            reference = slow._md.reset().convert(text)
+            assert str(fast.markdown(text)) == reference, text
+    assert sum(bool(PLAIN_SENTENCE.match(t)) for t in texts) > len(texts) / 2  # the fast path is taken
