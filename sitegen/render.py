@@ -133,9 +133,9 @@ PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more 
 
 
 def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,
-           only: set[str] | None = None) -> tuple[dict[str, bytes], list[Error]]:
+           only: set[str] | None = None, parallel: bool | None = None) -> tuple[dict[str, bytes], list[Error]]:
     """Render every planned page (or only those whose path is in `only`). Template errors become Errors.
-    A large site is rendered by two processes, each taking half of the work."""
+    A large site (or any, with parallel=True) is rendered by two processes, each taking half of the work."""
     look = Lookups(site, Formatter(site.config.digits))
     todo = [page for page in plan_pages(site) if only is None or page.path in only]
 
@@ -148,7 +148,9 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
                 return out, [template_error(exc, env)]
         return out, []
 
-    if len(look.facts) < PARALLEL_FROM_FACTS or len(todo) < 2 or not can_fork():
+    if parallel is None:
+        parallel = len(look.facts) >= PARALLEL_FROM_FACTS
+    if not parallel or len(todo) < 2 or not can_fork():
         return render_all(todo)
     mine, theirs = split_work(todo, look)
     other = start_forked(render_all, theirs)
@@ -156,7 +158,7 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
     done = other()
     theirs_out, theirs_errors = done if done is not None else render_all(theirs)
     out.update(theirs_out)
-    return {page.path: out[page.path] for page in todo if page.path in out}, errors + theirs_errors
+    return {page.path: out[page.path] for page in todo if page.path in out}, sorted(set(errors + theirs_errors))
 
 
 def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
@@ -226,7 +228,7 @@ def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookup
 
     context = dict(
         site=site, config=site.config, page=page, look=look, refs=refs, fmt=fmt,
-        topics=ordered_topics(site), url=url, asset=lambda name: url(assets[name]),
+        topics=ordered_topics(site), url=url, asset=lambda name: url(asset_path(assets, name)),
         canonical=absolute(page.path), absolute=absolute,
         md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
         paragraphs=lambda source: source_paragraphs(source, look, url),
@@ -235,6 +237,16 @@ def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookup
     )
     context.update(page.context)
     return env.get_template(page.template).render(context)
+
+
+class MissingAsset(LookupError):
+    pass
+
+
+def asset_path(assets: dict[str, str], name: str) -> str:
+    if name not in assets:
+        raise MissingAsset(f"static file 'static/{name}' not found")
+    return assets[name]
 
 
 def base_path(base_url: str) -> str:
@@ -267,6 +279,8 @@ def template_error(exc: Exception, env: jinja2.Environment) -> Error:
         if where[1] == 0:  # the page's own template is missing
             return Error(f"templates/{exc.name}", 0, "template not found")
         message = f"template '{exc.name}' not found"
+    elif isinstance(exc, MissingAsset):
+        message = exc.args[0]
     elif isinstance(exc, jinja2.UndefinedError):
         message = f"undefined in template: {exc.message}"
     else:

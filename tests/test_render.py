@@ -167,3 +167,43 @@ def test_plain_sentences_skip_markdown_but_read_the_same():
             reference = slow._md.reset().convert(text)
             assert str(fast.markdown(text)) == reference, text
     assert sum(bool(PLAIN_SENTENCE.match(t)) for t in texts) > len(texts) / 2  # the fast path is taken
+
+
+def test_rendering_on_two_cores_gives_the_same_bytes(project):
+    from sitegen.citations import resolve_citations
+    from sitegen.load import load
+    from sitegen.render import make_env, render
+    from sitegen.write import collect_assets
+
+    root = project()
+    site, _ = load(root)
+    resolve_citations(site)
+    env = make_env(root / "templates")
+    assets = collect_assets(root)[0]
+    serial, errors = render(site, env, assets, parallel=False)
+    assert errors == []
+    both, errors = render(site, env, assets, parallel=True)
+    assert errors == [] and both == serial and list(both) == list(serial)
+
+
+def test_a_template_error_in_the_second_process_is_reported(project):
+    from sitegen.citations import resolve_citations
+    from sitegen.load import load
+    from sitegen.render import make_env, render
+    from sitegen.write import collect_assets
+
+    root = project()
+    replace_in(root / "templates/source.html", "{{ source.headline|bidi }}", "{{ source.headlin }}")
+    site, _ = load(root)
+    resolve_citations(site)
+    _, errors = render(site, make_env(root / "templates"), collect_assets(root)[0], parallel=True)
+    assert [(e.path, e.line) for e in errors] == [("templates/source.html", line_of(root / "templates/source.html",
+                                                                                  "source.headlin"))]
+
+
+def test_a_missing_static_file_names_the_template_line_and_the_file(project):
+    root = project()
+    (root / "static/favicon.svg").unlink()
+    report = build(root)
+    assert report.errors == [Error("templates/base.html", line_of(root / "templates/base.html", "favicon.svg"),
+                                   "static file 'static/favicon.svg' not found")]
