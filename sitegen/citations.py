@@ -85,16 +85,21 @@ def closest_passage(quote: str, source: Source) -> tuple[int, str]:
     return best[1], best[2]
 
 
-def resolve_citations(site: Site) -> list[Error]:
-    """Fill in start, end and paragraph of every citation; one error per quote that is not in its article."""
+def resolve_citations(site: Site, only_unresolved: bool = False) -> list[Error]:
+    """Fill in start, end and paragraph of every citation (or of those not yet resolved); one error per quote
+    that is not in its article."""
     sources = {s.id: s for s in site.sources}
-    starts = {s.id: line_starts(s.text) for s in site.sources}
-    flats = {s.id: FlatText(s.text) for s in site.sources}
+    starts: dict[str, list[int]] = {}
+    flats: dict[str, FlatText] = {}   # built for an article when a quote first needs it
     errors = []
     for cite in site.citations():
+        if only_unresolved and cite.start >= 0:
+            continue
         source = sources.get(cite.source_id)
         if source is None:
             continue  # reported by validate()
+        if source.id not in flats:
+            flats[source.id], starts[source.id] = FlatText(source.text), line_starts(source.text)
         found = locate(cite.quote, source, flats[source.id], starts[source.id])
         if found is None:
             errors.append(not_found(cite, source))

@@ -3,6 +3,7 @@ or does not have the shape its schema declares (unknown, missing or mistyped key
 from __future__ import annotations
 
 import difflib
+import hashlib
 from pathlib import Path
 
 from .model import Citation, Config, DateValue, Entity, Error, Fact, Page, Site, Source, Topic, Variant, Where
@@ -120,13 +121,15 @@ class _Reader:
         return ids
 
 
-def load(root: Path) -> tuple[Site | None, list[Error]]:
-    """Read the whole project. Returns the site (None if site.yaml itself is unusable) and the errors found."""
+def load(root: Path, previous: Site | None = None) -> tuple[Site | None, list[Error]]:
+    """Read the whole project. Returns the site (None if site.yaml itself is unusable) and the errors found.
+    Topic files unchanged since `previous` (a site loaded without errors) are taken from it, not parsed again."""
     errors: list[Error] = []
     config = load_config(root, errors)
     sources = load_sources(root, errors)
-    topics = [t for t in (load_topic(root, p, errors) for p in sorted((root / "content/topics").glob("*.yaml")))
-              if t]
+    known = {t.where.path: t for t in previous.topics} if previous else {}
+    paths = sorted((root / "content/topics").glob("*.yaml"))
+    topics = [t for t in (load_topic(root, p, errors, known) for p in paths) if t]
     pages = [p for p in (load_page(root, p, errors) for p in sorted((root / "content/pages").glob("*.md"))) if p]
     if config is None:
         return None, errors
@@ -207,8 +210,14 @@ def read_seed(root: Path, name: str, where: Where) -> tuple[str | None, list[Err
     return text, []
 
 
-def load_topic(root: Path, path: Path, errors: list[Error]) -> Topic | None:
+def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Topic]) -> Topic | None:
     rel = path.relative_to(root).as_posix()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""  # load_yaml reports why
+    if digest and rel in known and known[rel].digest == digest:
+        return known[rel]
     data, errs = load_yaml(path, rel)
     errors += errs
     if errs:
@@ -238,7 +247,7 @@ def load_topic(root: Path, path: Path, errors: list[Error]) -> Topic | None:
             entity_ids=reader.id_list(f.get("entities", Seq()), "entities"),
             variants=reader.variants(f.get("variants", Seq()), "a variant"),
             entities_where=Where(rel, item.line_of("entities"))))
-    return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1))
+    return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1), digest)
 
 
 def load_page(root: Path, path: Path, errors: list[Error]) -> Page | None:

@@ -44,7 +44,7 @@ class DateValue:
 class Citation:
     source_id: str
     quote: str
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
     # Filled in by resolve_citations():
     start: int = -1             # character offsets into the seed text (code points)
     end: int = -1
@@ -61,7 +61,7 @@ class Variant:
     """One version of a claim (or a spelling, a title) with the citations that give it."""
     text: str
     citations: list[Citation]
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Entity:
     names: list[Variant]
     roles: list[Variant]
     topic_id: str
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
 
     def all_citations(self) -> list[Citation]:
         return [c for v in self.names + self.roles for c in v.citations]
@@ -84,11 +84,11 @@ class Fact:
     text: str
     citations: list[Citation]
     topic_id: str
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
     date: DateValue | None = None
     entity_ids: list[str] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
-    entities_where: Where | None = None
+    entities_where: Where | None = field(default=None, compare=False)
 
     def all_citations(self) -> list[Citation]:
         return self.citations + [c for v in self.variants for c in v.citations]
@@ -101,7 +101,8 @@ class Topic:
     summary: str
     entities: list[Entity]
     facts: list[Fact]
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
+    digest: str = field(default="", compare=False)   # of the file it was read from, to reuse it unchanged
 
 
 @dataclass
@@ -114,7 +115,7 @@ class Source:
     meeting: str                # an entity id of kind meeting
     published: DateValue
     body: tuple[int, int]       # first and last line of the article body, 1-based inclusive
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
     text: str = ""              # the seed's text, read by load()
 
     def lines(self) -> list[str]:
@@ -127,7 +128,7 @@ class Page:
     title: str
     description: str
     body: str                   # Markdown
-    where: Where
+    where: Where = field(compare=False)  # for error messages only, not content
 
 
 @dataclass

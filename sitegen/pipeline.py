@@ -24,6 +24,8 @@ class RenderCache:
     inputs: tuple               # (digest of templates/, asset names, preview): any change re-renders every page
     env: jinja2.Environment
     pages: dict[str, bytes]
+    files: dict[str, bytes]     # everything written, to link what did not change instead of writing it again
+    out: Path
 
 
 @dataclass
@@ -57,14 +59,16 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         report.seconds = time.perf_counter() - started
         return report
 
-    site, errors = load(root)
+    site, errors = load(root, previous.cache.site if previous and previous.cache else None)
     if site is None or errors:  # a file that did not load would make every reference to it look wrong too
         return done(errors)
     if base_url:
         site.config.base_url = base_url
     report.site = site
     errors += validate(site)
-    errors += resolve_citations(site)
+    # topics reused from the previous build keep their resolved quotes, as long as no article changed
+    same_articles = bool(previous and previous.cache and previous.cache.site.sources == site.sources)
+    errors += resolve_citations(site, only_unresolved=same_articles)
     out = Path(out_dir) if out_dir else root / site.config.output_dir
     out = out if out.is_absolute() else Path.cwd() / out
     report.out_dir = out.resolve()
@@ -85,40 +89,52 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     report.rendered = len(pages)
     if only is not None:
         pages = {path: pages.get(path, html) for path, html in cache.pages.items()}
-    report.cache = RenderCache(site, inputs, env, pages) if own_env else None
     files = dict(pages)
     files.update(asset_files)
     files["data/facts.json"] = facts_json(site)
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in plan_pages(site) if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
+    report.cache = RenderCache(site, inputs, env, pages, files, out) if own_env else None
     if write_output:
-        errors += write(files, out)
+        before = cache.files if cache and cache.out == out else {}
+        errors += write(files, out, unchanged={rel for rel, data in files.items() if before.get(rel) == data})
     return done(errors)
 
 
 def affected_pages(old: Site, new: Site) -> set[str] | None:
     """The output paths whose HTML a change from `old` to `new` may alter, or None for every page.
 
-    Narrowed in one cheap, safe case: when only the facts of topic files change (their titles and entities stay),
-    the pages of other topics, of sources no old or new fact of theirs cites, of entities none names, and the prose
-    pages cannot change. Every other page, including any page type added later, is rendered again."""
+    Narrowed in one cheap, safe case: when only facts of topic files change (added, removed or edited, with
+    titles, entities and the order of the other facts kept), only pages that show a changed fact are rendered
+    again: its topic, the sources it cites, the entities it names, the timeline if it has a date, the
+    disagreements if it has variants, and the small index pages. Every other change, and any page type added
+    later, renders every page."""
     if (old.root, old.config, old.sources, old.pages) != (new.root, new.config, new.sources, new.pages):
         return None
     before = {t.id: t for t in old.topics}
     if before.keys() != {t.id for t in new.topics}:
         return None
     changed = [(before[t.id], t) for t in new.topics if before[t.id] != t]
-    if any((a.title, a.entities) != (b.title, b.entities) for a, b in changed):
-        return None
-    facts = [f for a, b in changed for f in a.facts + b.facts]
+    facts = []
+    for a, b in changed:
+        old_facts, new_facts = {f.id: f for f in a.facts}, {f.id: f for f in b.facts}
+        kept_in_order = [i for i in old_facts if i in new_facts] == [i for i in new_facts if i in old_facts]
+        if (a.title, a.entities) != (b.title, b.entities) or not kept_in_order:
+            return None
+        facts += [f for f in a.facts if new_facts.get(f.id) != f] + [f for f in b.facts if old_facts.get(f.id) != f]
     touched = {f"topics/{b.id}/index.html" for _, b in changed}
     touched |= {f"sources/{c.source_id}/index.html" for f in facts for c in f.all_citations()}
     touched |= {f"entities/{ident}/index.html" for f in facts for ident in f.entity_ids}
-    untouched = ({f"topics/{t.id}/index.html" for t in new.topics} | {f"{p.slug}/index.html" for p in new.pages}
-                 | {f"sources/{s.id}/index.html" for s in new.sources}
-                 | {f"entities/{e.id}/index.html" for e in new.entities()})
-    return {page.path for page in plan_pages(new)} - (untouched - touched)
+    if any(f.date for f in facts):
+        touched.add("timeline/index.html")
+    if any(f.variants for f in facts):
+        touched.add("disagreements/index.html")
+    shows_facts = ({f"topics/{t.id}/index.html" for t in new.topics} | {f"{p.slug}/index.html" for p in new.pages}
+                   | {f"sources/{s.id}/index.html" for s in new.sources}
+                   | {f"entities/{e.id}/index.html" for e in new.entities()}
+                   | {"timeline/index.html", "disagreements/index.html"})
+    return {page.path for page in plan_pages(new)} - (shows_facts - touched)
 
 
 def digest(folder: Path) -> str:

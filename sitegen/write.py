@@ -69,8 +69,9 @@ def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error
     return []
 
 
-def write(files: dict[str, bytes], out: Path) -> list[Error]:
-    """Write every file into a fresh folder beside `out`, then swap it into place in one rename."""
+def write(files: dict[str, bytes], out: Path, unchanged: set[str] = frozenset()) -> list[Error]:
+    """Write every file into a fresh folder beside `out`, then swap it into place in one rename.
+    Files in `unchanged` are the same bytes as in the current `out`: they are hard-linked from it, not written."""
     out = out.resolve()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +82,8 @@ def write(files: dict[str, bytes], out: Path) -> list[Error]:
         for rel, data in sorted(files.items()):
             path = fresh / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if rel not in unchanged or not link_same(out / rel, path, len(data)):
+                path.write_bytes(data)
         (fresh / MARKER).write_bytes(b"")
         os.chmod(fresh, 0o755)
         swap_into_place(fresh, out)
@@ -91,6 +93,17 @@ def write(files: dict[str, bytes], out: Path) -> list[Error]:
             return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
         raise
     return []
+
+
+def link_same(old: Path, new: Path, size: int) -> bool:
+    """Hard-link the previous build's copy of a file that did not change; False if it cannot be used."""
+    try:
+        if old.stat().st_size != size:
+            return False
+        os.link(old, new)
+        return True
+    except OSError:
+        return False
 
 
 def swap_into_place(fresh: Path, out: Path) -> None:

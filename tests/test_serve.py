@@ -423,3 +423,21 @@ def test_incremental_rebuilds_of_the_real_site_match_cold_builds_across_a_failed
         assert report.ok, report.errors
         assert report.rendered < report.pages
         assert tree(out) == cold_tree(site, tmp_path / f"cold{step}"), topic.name
+
+
+def test_an_edit_renders_only_the_pages_that_show_the_changed_fact(project, tmp_path):
+    from sitegen.pipeline import affected_pages
+
+    site = project()
+    first = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    # delegation-head: no date, no variants, cites source two, names darchiev
+    replace_in(site / "content/topics/meetings.yaml", "رأس ألكسندر دارشييف الوفد الروسي.", "ترأس دارشييف الوفد.")
+    again = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
+    assert again.ok
+    assert affected_pages(first.cache.site, again.cache.site) == {
+        "topics/meetings/index.html", "sources/two/index.html", "entities/darchiev/index.html",
+        "index.html", "entities/index.html", "sources/index.html", "404.html"}
+    # the unchanged topic file was not parsed again
+    assert next(t for t in again.site.topics if t.id == "flights") is \
+        next(t for t in first.site.topics if t.id == "flights")
+    assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
