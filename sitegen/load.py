@@ -136,16 +136,22 @@ def load(root: Path, previous: Site | None = None) -> tuple[Site | None, list[Er
     return Site(root, config, sources, topics, pages), errors
 
 
-def load_config(root: Path, errors: list[Error]) -> Config | None:
-    rel = "site.yaml"
-    data, errs = load_yaml(root / rel, rel)
+def read_top_level(path: Path, rel: str, what: str, spec: dict, errors: list[Error]):
+    """Parse a YAML file and check its top-level keys: (reader, fields, data), or None if it is unusable."""
+    data, errs = load_yaml(path, rel)
     errors += errs
     if errs:
         return None
     reader = _Reader(rel, errors)
-    fields = reader.fields(data, 1, "site.yaml", SITE_FIELDS)
-    if fields is None:
+    fields = reader.fields(data, 1, what, spec)
+    return None if fields is None else (reader, fields, data)
+
+
+def load_config(root: Path, errors: list[Error]) -> Config | None:
+    read = read_top_level(root / "site.yaml", "site.yaml", "site.yaml", SITE_FIELDS, errors)
+    if read is None:
         return None
+    reader, fields, data = read
     topics = reader.id_list(fields["topics"], "topics")
     return Config(
         title=fields["title"].strip(), description=fields["description"].strip(),
@@ -158,14 +164,10 @@ def load_config(root: Path, errors: list[Error]) -> Config | None:
 
 def load_sources(root: Path, errors: list[Error]) -> list[Source]:
     rel = "content/sources.yaml"
-    data, errs = load_yaml(root / rel, rel)
-    errors += errs
-    if errs:
+    read = read_top_level(root / rel, rel, "sources.yaml", {"sources": (LIST, True)}, errors)
+    if read is None:
         return []
-    reader = _Reader(rel, errors)
-    top = reader.fields(data, 1, "sources.yaml", {"sources": (LIST, True)})
-    if not top:
-        return []
+    reader, top, _ = read
     sources = []
     for item, line in reader.items(top["sources"]):
         d = reader.fields(item, line, "a source", SOURCE_FIELDS)
@@ -218,14 +220,10 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
         digest = ""  # load_yaml reports why
     if digest and rel in known and known[rel].digest == digest:
         return known[rel]
-    data, errs = load_yaml(path, rel)
-    errors += errs
-    if errs:
+    read = read_top_level(path, rel, "a topic file", TOPIC_FIELDS, errors)
+    if read is None:
         return None
-    reader = _Reader(rel, errors)
-    d = reader.fields(data, 1, "a topic file", TOPIC_FIELDS)
-    if d is None:
-        return None
+    reader, d, _ = read
     topic_id = path.stem
     entities = []
     for item, line in reader.items(d.get("entities", Seq())):
