@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from types import GeneratorType
 
 from .model import Citation, DateValue, Site, Variant
 
@@ -21,20 +22,21 @@ def _variants(variants: list[Variant]) -> list[dict]:
 
 
 def facts_json(site: Site) -> bytes:
+    # lists are generators: each record is turned into its line and dropped, never all held at once
     data = {
         "version": FORMAT_VERSION,
         "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
                    "passage, which equals the quote up to runs of white space",
         "site": {"title": site.config.title, "base_url": site.config.base_url},
-        "sources": [{"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline, "outlet": s.outlet or None,
+        "sources": ({"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline, "outlet": s.outlet or None,
                      "author": s.author or None, "meeting": s.meeting, "published": _date(s.published),
-                     "body_lines": list(s.body)} for s in site.sources],
-        "topics": [{"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics],
-        "entities": [{"id": e.id, "kind": e.kind, "name": e.name, "topic": e.topic_id,
-                      "names": _variants(e.names), "roles": _variants(e.roles)} for e in site.entities()],
-        "facts": [{"id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date),
+                     "body_lines": list(s.body)} for s in site.sources),
+        "topics": ({"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics),
+        "entities": ({"id": e.id, "kind": e.kind, "name": e.name, "topic": e.topic_id,
+                      "names": _variants(e.names), "roles": _variants(e.roles)} for e in site.entities()),
+        "facts": ({"id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date),
                    "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
-                   "variants": _variants(f.variants)} for f in site.facts()],
+                   "variants": _variants(f.variants)} for f in site.facts()),
     }
     return dump_one_record_per_line(data).encode("utf-8")
 
@@ -47,9 +49,9 @@ def dump_one_record_per_line(data: dict) -> str:
 
     rows = []
     for key, value in data.items():
-        if isinstance(value, list):
-            items = ",\n".join(dumps(item) for item in value)
-            rows.append(f"{dumps(key)}: [\n{items}\n]" if value else f"{dumps(key)}: []")
+        if isinstance(value, (list, GeneratorType)):
+            items = [dumps(item) for item in value]
+            rows.append(f"{dumps(key)}: [\n" + ",\n".join(items) + "\n]" if items else f"{dumps(key)}: []")
         else:
             rows.append(f"{dumps(key)}: {dumps(value)}")
     return "{\n" + ",\n".join(rows) + "\n}\n"

@@ -83,6 +83,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     cache = previous.cache if own_env and previous and previous.cache and previous.cache.inputs == inputs else None
     env = env or (cache.env if cache else make_env(root / "templates"))
     only = affected_pages(cache.site, site) if cache else None
+    data_json = facts_json(site)  # before the pages: its working memory is freed before theirs is taken
     pages, errors = render(site, env, asset_names, preview=preview, only=only)
     if errors:
         return done(errors)
@@ -91,7 +92,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         pages = {path: pages.get(path, html) for path, html in cache.pages.items()}
     files = dict(pages)
     files.update(asset_files)
-    files["data/facts.json"] = facts_json(site)
+    files["data/facts.json"] = data_json
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in plan_pages(site) if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)

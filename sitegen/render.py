@@ -204,9 +204,12 @@ def start_forked(fn, arg):
 
     def result():
         with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
+            try:
+                value = pickle.load(pipe)  # straight from the pipe: no second copy of the pages in memory
+            except (EOFError, pickle.UnpicklingError):
+                value = None
         _, status = os.waitpid(pid, 0)
-        return pickle.loads(data) if status == 0 and data else None
+        return value if status == 0 else None
 
     return result
 
