@@ -109,16 +109,16 @@ def highlight(text: str, a: int, b: int, spans: list[Span], look, url) -> Markup
             extra = Markup("").join(Markup('<span id="%s"></span>') % i for i in ids[1:])
             piece = extra + Markup("<mark%s>%s</mark>") % (attr, piece)
         out.append(piece)
-        for s in spans:
-            if s.end == y and y <= b:
-                out.append(citer_links(s, look, url))
+        ending = {n: item for s in spans if s.end == y <= b for n, item in s.citers}
+        if ending:  # spans ending together share one list, each citing fact or entity named once
+            out.append(citer_links(sorted(ending.items(), key=lambda pair: pair[0]), look, url))
     return Markup("").join(out)
 
 
-def citer_links(span: Span, look, url) -> Markup:
+def citer_links(citers: list, look, url) -> Markup:
     links = Markup("").join(
         Markup('<a href="%s" title="%s">%s</a>') % (url(target_of(item)), _title(item), look.fmt.digits(n))
-        for n, item in span.citers)
+        for n, item in citers)
     return Markup('<sup class="cited-by">%s</sup>') % links
 
 

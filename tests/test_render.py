@@ -207,3 +207,11 @@ def test_a_missing_static_file_names_the_template_line_and_the_file(project):
     report = build(root)
     assert report.errors == [Error("templates/base.html", line_of(root / "templates/base.html", "favicon.svg"),
                                    "static file 'static/favicon.svg' not found")]
+
+
+def test_each_cited_by_list_names_a_fact_once(real_site):
+    for page in (real_site / "sources").glob("*/index.html"):
+        for sup in re.findall(r'<sup class="cited-by">(.*?)</sup>', page.read_text(encoding="utf-8")):
+            numbers = re.findall(r">([^<]+)</a>", sup)
+            assert len(numbers) == len(set(numbers)), (page, numbers)
+            assert numbers == sorted(numbers, key=int)
