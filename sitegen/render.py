@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from .model import Error, Site
 from .references import References
@@ -221,13 +220,11 @@ def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookup
 
     def url(target: str) -> str:
         if page.path == "404.html":  # served at any depth, so links start from the site's root path
-            path, hash_, anchor = target.partition("#")
-            return base_path(site.config.base_url) + page_url(path) + hash_ + anchor
+            return from_root(base_path(site.config.base_url), target)
         return relative_url(page.path, target)
 
     def absolute(target: str) -> str:  # for canonical links and printed citations
-        path, hash_, anchor = target.partition("#")
-        return site.config.base_url.rstrip("/") + "/" + page_url(path) + hash_ + anchor
+        return from_root(site.config.base_url.rstrip("/") + "/", target)
 
     context = dict(
         site=site, config=site.config, page=page, look=look, refs=refs, fmt=fmt,
@@ -236,10 +233,16 @@ def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookup
         md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
         paragraphs=lambda source: source_paragraphs(source, look, url),
         supporters=lambda source: supporters(source, look), target_of=target_of,
-        csp=content_security_policy(preview), Markup=Markup,
+        csp=content_security_policy(preview),
     )
     context.update(page.context)
     return env.get_template(page.template).render(context)
+
+
+def from_root(root: str, target: str) -> str:
+    """The URL of an output file (with an optional #anchor) under a site root that ends in "/"."""
+    path, hash_, anchor = target.partition("#")
+    return root + page_url(path) + hash_ + anchor
 
 
 class MissingAsset(LookupError):

@@ -250,10 +250,10 @@ def say(line: str) -> None:
 ERROR_STYLE = """
 body { margin: 0; background: #fdfcf9; color: #1b1f23;
   font: 112.5%/1.8 "Noto Naskh Arabic", "Noto Sans Arabic", "Geeza Pro", "Segoe UI", Tahoma, sans-serif; }
-main { max-width: 54rem; margin: 0 auto; padding: 2rem 1.25rem; }
-h1 { color: #9b1c1c; font-size: 1.6rem; margin: 0 0 0.5rem; }
+main { max-inline-size: 54rem; margin-inline: auto; padding: 2rem 1.25rem; }
+h1 { color: #9b1c1c; font-size: 1.6rem; margin-block: 0 0.5rem; }
 ol { padding: 0; list-style: none; }
-li { margin: 0.6rem 0; padding: 0.6rem 0.9rem; background: #fdf0ee; border-inline-start: 4px solid #9b1c1c;
+li { margin-block: 0.6rem; padding: 0.6rem 0.9rem; background: #fdf0ee; border-inline-start: 4px solid #9b1c1c;
   font: 0.85rem/1.6 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
 code { font: inherit; font-weight: bold; }
 .hint { color: #57606a; }

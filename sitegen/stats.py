@@ -8,13 +8,12 @@ from .model import Site
 
 def uncited_paragraphs(site: Site) -> dict[str, list[tuple[int, str]]]:
     """For each source id, the (line, text) of every non-empty body line that no resolved citation overlaps."""
+    texts = {s.id: s.text for s in site.sources}
     cited: dict[str, set[int]] = {}
     for c in site.citations():
-        if c.start >= 0:
-            source = next(s for s in site.sources if s.id == c.source_id)
-            first = source.text.count("\n", 0, c.start) + 1
-            last = source.text.count("\n", 0, c.end) + 1
-            cited.setdefault(c.source_id, set()).update(range(first, last + 1))
+        if c.start >= 0:  # c.paragraph is the line it starts on; a quote may run over a line break
+            last = c.paragraph + texts[c.source_id].count("\n", c.start, c.end)
+            cited.setdefault(c.source_id, set()).update(range(c.paragraph, last + 1))
     out = {}
     for s in site.sources:
         lines = s.lines()
