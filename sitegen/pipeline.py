@@ -10,6 +10,7 @@ import jinja2
 
 from .citations import resolve_citations
 from .facts_json import facts_json
+from .fragments import FragmentCache
 from .load import load
 from .model import Error, Site
 from .render import make_env, page_url, plan_pages, render
@@ -26,6 +27,7 @@ class RenderCache:
     pages: dict[str, bytes]
     files: dict[str, bytes]     # everything written, to link what did not change instead of writing it again
     out: Path
+    fragments: FragmentCache    # rendered facts and quotes: valid as long as only facts change
 
 
 @dataclass
@@ -84,7 +86,9 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     env = env or (cache.env if cache else make_env(root / "templates"))
     only = affected_pages(cache.site, site) if cache else None
     data_json = facts_json(site)  # before the pages: its working memory is freed before theirs is taken
-    pages, errors = render(site, env, asset_names, preview=preview, only=only)
+    # fragments of the facts an edit did not touch are still right when only facts changed (see affected_pages)
+    fragments = cache.fragments if cache and only is not None else FragmentCache()
+    pages, errors = render(site, env, asset_names, preview=preview, only=only, fragments=fragments)
     if errors:
         return done(errors)
     report.rendered = len(pages)
@@ -96,7 +100,9 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in plan_pages(site) if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
-    report.cache = RenderCache(site, inputs, env, pages, files, out) if own_env else None
+    if own_env:
+        fragments.forget_except(site.facts())
+        report.cache = RenderCache(site, inputs, env, pages, files, out, fragments)
     if write_output:
         before = cache.files if cache and cache.out == out else {}
         errors += write(files, out, unchanged={rel for rel, data in files.items() if before.get(rel) == data})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from .model import Citation, Source
 
 ARABIC_LETTERS = "أبجدهوزحطيكلمنسعفصقرشتثخذضظغ"
@@ -51,6 +53,21 @@ class References:
         ref.uses.append(use)
         self._uses[id(citation)] = use
         return ref, use
+
+    def marker_html(self, citation: Citation) -> Markup:
+        """The numbered marker in the text, linking to its reference; its id is where the backlink returns."""
+        ref, use = self.marker(citation)
+        number = self.fmt.digits(ref.number)
+        return Markup(f'<sup class="marker"><a id="{use.marker_id}" href="#{ref.id}" '
+                      f'aria-label="المرجع {number}">[{number}]</a></sup>')
+
+    def backlinks_html(self, ref: Reference) -> Markup:
+        """The way back from a reference to its markers: one arrow, or a letter per use."""
+        if len(ref.uses) == 1:
+            return Markup(f'        <a href="#{ref.uses[0].marker_id}" aria-label="عودة إلى موضع الاستشهاد">↑</a>')
+        return Markup("\n".join(["        ↑"] + [
+            f'        <a href="#{use.marker_id}" aria-label="عودة إلى الاستشهاد {use.letter}">{use.letter}</a>'
+            for use in ref.uses]))
 
     def items(self) -> list[Reference]:
         """The references in number order, each use lettered when its source is cited more than once."""

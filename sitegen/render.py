@@ -11,9 +11,11 @@ from pathlib import Path
 import jinja2
 
 from .model import Error, Site
+from .fragments import FragmentCache, Fragments
 from .references import References
 from .sourcetext import source_paragraphs, supporters, target_of
 from .text import Formatter, isolate_latin
+from .urls import base_path, from_root, page_url, relative_url
 
 
 @dataclass
@@ -37,20 +39,6 @@ def make_env(templates: Path) -> jinja2.Environment:
         bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters["bidi"] = isolate_latin
     return env
-
-
-def page_url(path: str) -> str:
-    """The public URL path of an output file: pretty URLs drop "index.html"."""
-    return path[: -len("index.html")] if path.endswith("index.html") else path
-
-
-def relative_url(from_path: str, to_path: str) -> str:
-    """A link from one output file to another (with an optional #anchor) that works under any URL prefix:
-    up to the site root ("../" per folder of from_path), then down to the target."""
-    to_path, hash_, anchor = to_path.partition("#")
-    if to_path == from_path and anchor:
-        return "#" + anchor
-    return ("../" * from_path.count("/") + page_url(to_path) or "./") + hash_ + anchor
 
 
 def plan_pages(site: Site) -> list[OutPage]:
@@ -108,7 +96,15 @@ class Lookups:
                 self.facts_by_entity.setdefault(ident, []).append(fact)
         in_nav_order = [f for t in ordered_topics(site) for f in t.facts]
         self.timeline = sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
+        self.timeline_years: list[tuple[str, list]] = []
+        for fact in self.timeline:
+            year = fact.date.value[:4]
+            if not self.timeline_years or self.timeline_years[-1][0] != year:
+                self.timeline_years.append((year, []))
+            self.timeline_years[-1][1].append(fact)
         self.disputed = [f for f in self.facts if f.variants]
+        self.disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
+        self.disputed_by_topic = [(t, facts) for t, facts in self.disputed_by_topic if facts]
         self.meetings = [e for e in site.entities() if e.kind == "meeting"]
         # source id -> [(fact or entity, its citations of that source)], in site order: one pass, not one per page
         self.citing: dict[str, list] = {}
@@ -132,17 +128,22 @@ PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more 
 
 
 def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,
-           only: set[str] | None = None, parallel: bool | None = None) -> tuple[dict[str, bytes], list[Error]]:
+           only: set[str] | None = None, parallel: bool | None = None,
+           fragments: FragmentCache | None = None) -> tuple[dict[str, bytes], list[Error]]:
     """Render every planned page (or only those whose path is in `only`). Template errors become Errors.
-    A large site (or any, with parallel=True) is rendered by two processes, each taking half of the work."""
+    Facts and quotes are rendered once into `fragments` (kept by the caller to reuse in the next build, when
+    they are still valid). A large site (or any, with parallel=True) is rendered by two processes, each taking
+    half of the work."""
     look = Lookups(site, Formatter(site.config.digits))
+    shared = shared_context(site, look, preview)
+    made = Fragments(env, shared, fragments if fragments is not None else FragmentCache())
     todo = [page for page in plan_pages(site) if only is None or page.path in only]
 
     def render_all(pages: list[OutPage]) -> tuple[dict[str, bytes], list[Error]]:
         out = {}
         for page in pages:
             try:
-                out[page.path] = render_page(page, site, env, look, assets, preview).encode("utf-8")
+                out[page.path] = render_page(page, env, shared, made, assets).encode("utf-8")
             except Exception as exc:  # a template error, reported with its template file and line
                 return out, [template_error(exc, env)]
         return out, []
@@ -213,36 +214,38 @@ def start_forked(fn, arg):
     return result
 
 
-def render_page(page: OutPage, site: Site, env: jinja2.Environment, look: Lookups, assets: dict[str, str],
-                preview: bool) -> str:
+def shared_context(site: Site, look: Lookups, preview: bool) -> dict:
+    """What every template sees, whatever the page (fragments are rendered with this too)."""
     fmt = look.fmt
-    refs = References(page.path, look, fmt)
-
-    def url(target: str) -> str:
-        if page.path == "404.html":  # served at any depth, so links start from the site's root path
-            return from_root(base_path(site.config.base_url), target)
-        return relative_url(page.path, target)
 
     def absolute(target: str) -> str:  # for canonical links and printed citations
         return from_root(site.config.base_url.rstrip("/") + "/", target)
 
+    return dict(site=site, config=site.config, look=look, fmt=fmt, topics=ordered_topics(site), absolute=absolute,
+                md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
+                supporters=lambda source: supporters(source, look), target_of=target_of,
+                csp=content_security_policy(preview))
+
+
+def render_page(page: OutPage, env: jinja2.Environment, shared: dict, made: Fragments, assets: dict[str, str]) -> str:
+    look = shared["look"]
+    refs = References(page.path, look, look.fmt)
+
+    def url(target: str) -> str:
+        if page.path == "404.html":  # served at any depth, so links start from the site's root path
+            return from_root(base_path(look.site.config.base_url), target)
+        return relative_url(page.path, target)
+
     context = dict(
-        site=site, config=site.config, page=page, look=look, refs=refs, fmt=fmt,
-        topics=ordered_topics(site), url=url, asset=lambda name: url(asset_path(assets, name)),
-        canonical=absolute(page.path), absolute=absolute,
-        md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
+        shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(assets, name)),
+        canonical=shared["absolute"](page.path), cite=refs.marker_html,
+        fact=lambda f, show_topic=False: made.fact_html(f, refs, page.path, show_topic),
+        backlinks=refs.backlinks_html, quotes=lambda ref: made.quotes_html(ref, page.path),
+        cited_source=lambda source: made.source_html(source, page.path),
         paragraphs=lambda source: source_paragraphs(source, look, url),
-        supporters=lambda source: supporters(source, look), target_of=target_of,
-        csp=content_security_policy(preview),
     )
     context.update(page.context)
     return env.get_template(page.template).render(context)
-
-
-def from_root(root: str, target: str) -> str:
-    """The URL of an output file (with an optional #anchor) under a site root that ends in "/"."""
-    path, hash_, anchor = target.partition("#")
-    return root + page_url(path) + hash_ + anchor
 
 
 class MissingAsset(LookupError):
@@ -253,13 +256,6 @@ def asset_path(assets: dict[str, str], name: str) -> str:
     if name not in assets:
         raise MissingAsset(f"static file 'static/{name}' not found")
     return assets[name]
-
-
-def base_path(base_url: str) -> str:
-    """The path part of base_url, always ending in "/": "https://x.org/sub" -> "/sub/"."""
-    rest = base_url.split("://", 1)[-1]
-    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-    return path if path.endswith("/") else path + "/"
 
 
 def content_security_policy(preview: bool) -> str:

@@ -221,3 +221,26 @@ def test_each_cited_by_list_names_a_fact_once(real_site):
             numbers = re.findall(r">([^<]+)</a>", sup)
             assert len(numbers) == len(set(numbers)), (page, numbers)
             assert numbers == sorted(numbers, key=int)
+
+
+def test_each_fact_and_quote_is_rendered_once_however_many_pages_show_it(project, monkeypatch):
+    from sitegen import fragments
+
+    rendered = []
+    real_once = fragments.Fragments._once
+
+    def counting_once(self, store, item, partial, macro):
+        if id(item) not in store:
+            rendered.append((macro, getattr(item, "id", None) or id(item)))
+        return real_once(self, store, item, partial, macro)
+
+    monkeypatch.setattr(fragments.Fragments, "_once", counting_once)
+    out = built(project())
+    facts = [name for macro, name in rendered if macro == "fact"]
+    # met-in-istanbul is on its topic page, the timeline and round-one's page: rendered once, shown three times
+    assert sorted(facts) == sorted(set(facts)) and "met-in-istanbul" in facts
+    shown = [p for p in ("topics/meetings/index.html", "timeline/index.html", "entities/round-one/index.html")
+             if 'id="met-in-istanbul"' in html(out, p)]
+    assert len(shown) == 3
+    quotes = [name for macro, name in rendered if macro == "quote"]
+    assert quotes and len(quotes) == len(set(quotes))
