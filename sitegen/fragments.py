@@ -71,6 +71,21 @@ class Fragments:
         self.facts[id(fact)] = (fact, pieces)
         return pieces
 
+    def portable(self, fact: Fact) -> tuple[list, list[str]]:
+        """The fact's fragments (its own, and one per quote) in a form that can go to another process: each
+        marker's citation as its index in fact.all_citations()."""
+        index = {id(c): i for i, c in enumerate(fact.all_citations())}
+        pieces = [index[id(p)] if isinstance(p, Citation) else p for p in self.fact_pieces(fact)]
+        return pieces, [self._once(self.quotes, c, "footnotes.html", "quote") for c in fact.all_citations()]
+
+    def adopt(self, fact: Fact, portable: tuple[list, list[str]]) -> None:
+        """Keep fragments another process rendered with portable()."""
+        pieces, quotes = portable
+        cites = fact.all_citations()
+        self.facts[id(fact)] = (fact, [cites[p] if isinstance(p, int) else p for p in pieces])
+        for c, html in zip(cites, quotes):
+            self.quotes[id(c)] = (c, html)
+
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
         """The fact as one page shows it: its markers numbered by that page's references."""
         topic = self.topic_line(fact.topic_id) if show_topic else ""

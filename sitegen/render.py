@@ -152,6 +152,10 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
         parallel = len(look.facts) >= PARALLEL_FROM_FACTS
     if not parallel or len(todo) < 2 or not can_fork():
         return render_all(todo)
+    # facts first, half each, so that neither process renders a fact the other has rendered
+    error = render_fragments_in_two(made, look.facts, env)
+    if error:
+        return {}, [error]
     mine, theirs = split_work(todo, look)
     other = start_forked(render_all, theirs)
     out, errors = render_all(mine)
@@ -159,6 +163,27 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
     theirs_out, theirs_errors = done if done is not None else render_all(theirs)
     out.update(theirs_out)
     return {page.path: out[page.path] for page in todo if page.path in out}, sorted(set(errors + theirs_errors))
+
+
+def render_fragments_in_two(made: Fragments, facts: list, env: jinja2.Environment) -> Error | None:
+    """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
+    def portable(some: list) -> list | Error:
+        try:
+            return [made.portable(f) for f in some]
+        except Exception as exc:
+            return template_error(exc, env)
+
+    mine, theirs = facts[: len(facts) // 2], facts[len(facts) // 2:]
+    other = start_forked(portable, theirs)
+    done = portable(mine)
+    got = other()
+    got = portable(theirs) if got is None else got
+    for result in (done, got):
+        if isinstance(result, Error):
+            return result
+    for fact, fragments in zip(theirs, got):
+        made.adopt(fact, fragments)
+    return None
 
 
 def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:

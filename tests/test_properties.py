@@ -121,3 +121,13 @@ def test_the_workspace_is_restored_and_still_builds(workspace):
     """The properties above leave the fixture as it was (so each example starts from the same site)."""
     report = build_with(workspace, "site.yaml", (FIXTURES / "basic/site.yaml").read_bytes())
     assert report.ok, report.errors
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+def test_the_event_reader_never_reads_yaml_differently_from_the_reference(text):
+    from test_load import read_both_ways
+
+    fast, reference = read_both_ways(text)
+    assert fast == reference or fast in ("unusual", "error")
+    assert fast != "error" or reference == "error"
