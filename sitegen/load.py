@@ -2,6 +2,7 @@
 or does not have the shape its schema declares (unknown, missing or mistyped keys)."""
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 from pathlib import Path
@@ -213,17 +214,25 @@ def read_seed(root: Path, name: str, where: Where) -> tuple[str | None, list[Err
 
 
 def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Topic]) -> Topic | None:
+    """A topic file: taken from `known` (the previous build) if unchanged; read again only from the first fact an
+    edit touches if the edit lies inside its facts list; else read whole."""
     rel = path.relative_to(root).as_posix()
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = ""  # load_yaml reports why
-    if digest and rel in known and known[rel].digest == digest:
-        return known[rel]
+    old = known.get(rel)
+    if digest and old and old.digest == digest:
+        return old
+    if digest and old and old.text:
+        text, errs = read_text(path, rel)
+        facts = None if errs else spliced_facts(old, text, rel)
+        if facts is not None:
+            return Topic(old.id, old.title, old.summary, old.entities, facts, old.where, digest, text)
     read = read_top_level(path, rel, "a topic file", TOPIC_FIELDS, errors)
     if read is None:
         return None
-    reader, d, _ = read
+    reader, d, data = read
     topic_id = path.stem
     entities = []
     for item, line in reader.items(d.get("entities", Seq())):
@@ -233,19 +242,59 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
                 e["id"].strip(), e["kind"].strip(), e["name"].strip(),
                 reader.variants(e["names"], "a name"), reader.variants(e.get("roles", Seq()), "a role"),
                 topic_id, Where(rel, line)))
+    facts = read_facts(reader, d["facts"], topic_id)
+    facts_last = data.key_lines["facts"] == max(data.key_lines.values())
+    text = read_text(path, rel)[0] if facts_last else ""
+    return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1), digest,
+                 text or "")
+
+
+def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:
     facts = []
-    for item, line in reader.items(d["facts"]):
+    for item, line in reader.items(seq):
         f = reader.fields(item, line, "a fact", FACT_FIELDS)
         if not f:
             continue
         date = reader.date(f["date"], item.line_of("date"), "'date'") if "date" in f else None
         facts.append(Fact(
             id=f["id"].strip(), text=f["text"].strip(), citations=reader.citations(f["citations"], "a fact"),
-            topic_id=topic_id, where=Where(rel, line), date=date,
+            topic_id=topic_id, where=reader.where(line), date=date,
             entity_ids=reader.id_list(f.get("entities", Seq()), "entities"),
             variants=reader.variants(f.get("variants", Seq()), "a variant"),
-            entities_where=Where(rel, item.line_of("entities"))))
-    return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1), digest)
+            entities_where=reader.where(item.line_of("entities"))))
+    return facts
+
+
+def spliced_facts(old: Topic, text: str, rel: str) -> list[Fact] | None:
+    """The facts of a topic file after an edit inside its facts list (the file's last key), reading again only
+    the fact the edit is in, or, if lines were added or removed, from that fact to the end; the facts before
+    it are the previous build's own objects, so what was rendered for them is reused. None when the edit
+    reaches outside the facts, or the part read again is not a clean list of facts: then the file is read
+    whole, which also gives the reference errors."""
+    before, after = old.text.split("\n"), text.split("\n")
+    common = min(len(before), len(after))
+    first = next((i for i in range(common) if before[i] != after[i]), common)   # first changed line, 0-based
+    same_end = 0
+    while same_end < common - first and before[-1 - same_end] == after[-1 - same_end]:
+        same_end += 1
+    starts = [f.where.line - 1 for f in old.facts]                               # 0-based line of each fact
+    k = bisect.bisect_right(starts, first) - 1
+    if k < 0 or len(starts) != len(set(starts)):
+        return None
+    one_fact = (len(after) == len(before) and k + 1 < len(starts)
+                and len(before) - same_end <= starts[k + 1])
+    chunk = after[starts[k]:starts[k + 1]] if one_fact else after[starts[k]:]
+    # blank lines first, so that YAML counts lines as the file does
+    data, errs = parse_yaml("\n" * starts[k] + "\n".join(chunk), rel)
+    if errs or not isinstance(data, Seq) or not data or data.item_lines[0] != starts[k] + 1:
+        return None
+    if one_fact and len(data) != 1:
+        return None
+    problems: list[Error] = []
+    facts = read_facts(_Reader(rel, problems), data, old.id)
+    if problems or len(facts) != len(data):
+        return None
+    return old.facts[:k] + facts + (old.facts[k + 1:] if one_fact else [])
 
 
 def load_page(root: Path, path: Path, errors: list[Error]) -> Page | None:

@@ -103,6 +103,8 @@ class Topic:
     facts: list[Fact]
     where: Where = field(compare=False)  # for error messages only, not content
     digest: str = field(default="", compare=False)   # of the file it was read from, to reuse it unchanged
+    text: str = field(default="", compare=False, repr=False)  # the file, when facts is its last key: to read an
+                                                              # edit of one fact alone (load.spliced_facts)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 from .citations import resolve_citations
-from .facts_json import facts_json
+from .facts_json import fact_records, facts_json
 from .fragments import FragmentCache
 from .load import load
 from .model import Error, Site
@@ -28,6 +28,7 @@ class RenderCache:
     files: dict[str, bytes]     # everything written, to link what did not change instead of writing it again
     out: Path
     fragments: FragmentCache    # rendered facts and quotes: valid as long as only facts change
+    records: dict               # each fact's line of facts.json: valid as long as no article changes
 
 
 @dataclass
@@ -85,9 +86,13 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     cache = previous.cache if own_env and previous and previous.cache and previous.cache.inputs == inputs else None
     env = env or (cache.env if cache else make_env(root / "templates"))
     only = affected_pages(cache.site, site) if cache else None
-    data_json = facts_json(site)  # before the pages: its working memory is freed before theirs is taken
+    records = fact_records(site, previous.cache.records if same_articles and previous.cache else {})
+    data_json = facts_json(site, records)  # before the pages: its working memory is freed before theirs is taken
+    # what is kept for the next build, the preview's; a one-off build frees it as soon as it can
+    keep = preview and own_env
+    records = records if keep else {}
     # fragments of the facts an edit did not touch are still right when only facts changed (see affected_pages)
-    fragments = cache.fragments if cache and only is not None else FragmentCache()
+    fragments = (cache.fragments if cache and only is not None else FragmentCache()) if keep else None
     pages, errors = render(site, env, asset_names, preview=preview, only=only, fragments=fragments)
     if errors:
         return done(errors)
@@ -101,11 +106,11 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
     if own_env:
-        fragments.forget_except(site.facts())
-        report.cache = RenderCache(site, inputs, env, pages, files, out, fragments)
+        if fragments is not None:
+            fragments.forget_except(site.facts())
+        report.cache = RenderCache(site, inputs, env, pages, files, out, fragments or FragmentCache(), records)
     if write_output:
-        before = cache.files if cache and cache.out == out else {}
-        errors += write(files, out, unchanged={rel for rel, data in files.items() if before.get(rel) == data})
+        errors += write(files, out, written=cache.files if cache and cache.out == out else None)
     return done(errors)
 
 

@@ -136,7 +136,8 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
     half of the work."""
     look = Lookups(site, Formatter(site.config.digits))
     shared = shared_context(site, look, preview)
-    made = Fragments(env, shared, fragments if fragments is not None else FragmentCache())
+    keep = fragments is not None
+    made = Fragments(env, shared, fragments if keep else FragmentCache())
     todo = [page for page in plan_pages(site) if only is None or page.path in only]
 
     def render_all(pages: list[OutPage]) -> tuple[dict[str, bytes], list[Error]]:
@@ -148,8 +149,8 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
                 return out, [template_error(exc, env)]
         return out, []
 
-    if parallel is None:
-        parallel = len(look.facts) >= PARALLEL_FROM_FACTS
+    if parallel is None:  # a few pages after an edit are not worth a second process
+        parallel = only is None and len(look.facts) >= PARALLEL_FROM_FACTS
     if not parallel or len(todo) < 2 or not can_fork():
         return render_all(todo)
     # facts first, half each, so that neither process renders a fact the other has rendered
@@ -159,6 +160,9 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
     mine, theirs = split_work(todo, look)
     other = start_forked(render_all, theirs)
     out, errors = render_all(mine)
+    if not keep:  # their memory is freed before the other half of the pages arrives
+        made.facts.clear()
+        made.quotes.clear()
     done = other()
     theirs_out, theirs_errors = done if done is not None else render_all(theirs)
     out.update(theirs_out)
@@ -221,7 +225,7 @@ def start_forked(fn, arg):
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(fn(arg)))
+                pickle.dump(fn(arg), pipe, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no second copy
             status = 0
         finally:
             os._exit(status)

@@ -69,10 +69,17 @@ def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error
     return []
 
 
-def write(files: dict[str, bytes], out: Path, unchanged: set[str] = frozenset()) -> list[Error]:
-    """Write every file into a fresh folder beside `out`, then swap it into place in one rename.
-    Files in `unchanged` are the same bytes as in the current `out`: they are hard-linked from it, not written."""
+def write(files: dict[str, bytes], out: Path, written: dict[str, bytes] | None = None) -> list[Error]:
+    """Write the site. With `written`, what the previous build wrote into `out` (the preview's own folder), only
+    what changed is written or removed, each file replaced in one rename. Otherwise every file goes into a
+    fresh folder beside `out`, swapped into place in one rename: a published site is never half-written."""
     out = out.resolve()
+    if written is not None and (out / MARKER).is_file():
+        try:
+            update_in_place(files, out, written)
+            return []
+        except OSError as exc:
+            return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -82,8 +89,7 @@ def write(files: dict[str, bytes], out: Path, unchanged: set[str] = frozenset())
         for rel, data in sorted(files.items()):
             path = fresh / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            if rel not in unchanged or not link_same(out / rel, path, len(data)):
-                path.write_bytes(data)
+            path.write_bytes(data)
         (fresh / MARKER).write_bytes(b"")
         os.chmod(fresh, 0o755)
         swap_into_place(fresh, out)
@@ -95,15 +101,22 @@ def write(files: dict[str, bytes], out: Path, unchanged: set[str] = frozenset())
     return []
 
 
-def link_same(old: Path, new: Path, size: int) -> bool:
-    """Hard-link the previous build's copy of a file that did not change; False if it cannot be used."""
-    try:
-        if old.stat().st_size != size:
-            return False
-        os.link(old, new)
-        return True
-    except OSError:
-        return False
+def update_in_place(files: dict[str, bytes], out: Path, written: dict[str, bytes]) -> None:
+    """Bring `out`, holding `written`, to `files`: changed files replaced, gone ones removed with empty folders."""
+    for rel, data in sorted(files.items()):
+        if written.get(rel) != data:
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_name(f".{path.name}.new")
+            scratch.write_bytes(data)
+            os.replace(scratch, path)
+    for rel in sorted(written.keys() - files.keys(), reverse=True):
+        path = out / rel
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == out or any(folder.iterdir()):
+                break
+            folder.rmdir()
 
 
 def swap_into_place(fresh: Path, out: Path) -> None:

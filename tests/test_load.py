@@ -1,4 +1,6 @@
 """Stage 1: files parse into the model, keep their line numbers, and shape errors name file and line."""
+from pathlib import Path
+
 from sitegen.load import load
 from sitegen.model import Error
 
@@ -138,3 +140,70 @@ def test_deeply_nested_yaml_is_an_error_not_a_crash(project):
     (root / "content/topics/flights.yaml").write_text("a:\n" + "".join(" " * i + "- x:\n" for i in range(0, 600, 2)))
     _, errors = load(root)
     assert errors and errors[0].path == "content/topics/flights.yaml"
+
+
+# ---- an edit inside the facts list is read alone: the other facts are the previous build's own objects ----
+
+def reload_after(root, rel: str, old: str, new: str):
+    """(previous site, site after the edit, the edited topic in each)."""
+    first, errors = load(root)
+    assert not errors
+    replace_in(root / rel, old, new)
+    second, errors = load(root, first)
+    topic = Path(rel).stem
+    return first, second, errors, (next(t for t in s.topics if t.id == topic) for s in (first, second))
+
+
+def cold_load(root):
+    site, errors = load(root)
+    return site, errors
+
+
+def test_an_edit_inside_one_fact_reads_that_fact_alone(project):
+    root = project()
+    first, second, errors, (before, after) = reload_after(
+        root, "content/topics/meetings.yaml", "المحادثات كانت “بناءة”", "المحادثات كانت “بناءة جدًا”")
+    assert not errors
+    changed = [i for i, (a, b) in enumerate(zip(before.facts, after.facts)) if a is not b]
+    assert len(changed) == 1 and after.facts[changed[0]].id == "talks-constructive"
+    assert after.entities is before.entities
+    assert second.topics == cold_load(root)[0].topics     # the same content a cold load reads
+    assert [f.where for f in after.facts] == [f.where for f in cold_load(root)[0].topics[1].facts]
+
+
+def test_lines_added_inside_a_fact_read_it_and_the_facts_after_it_again_with_their_new_lines(project):
+    root = project()
+    _, second, errors, (before, after) = reload_after(
+        root, "content/topics/meetings.yaml", "  - id: talks-constructive\n",
+        "  - id: talks-constructive\n    # a comment\n")
+    assert not errors
+    k = [f.id for f in before.facts].index("talks-constructive")
+    assert all(a is b for a, b in zip(before.facts[:k], after.facts[:k]))
+    assert all(a is not b for a, b in zip(before.facts[k:], after.facts[k:]))
+    cold = cold_load(root)[0]
+    assert second.topics == cold.topics
+    assert [(f.where, [c.where for c in f.all_citations()]) for f in second.facts()] == \
+        [(f.where, [c.where for c in f.all_citations()]) for f in cold.facts()]
+
+
+def test_a_new_fact_or_an_edit_of_the_header_is_read_like_a_cold_load(project):
+    root = project()
+    new_fact = ('  - id: brand-new\n    text: "جديد."\n    citations:\n      - source: one\n'
+                '        quote: "يوم الخميس"\n')
+    for old, new in (("  - id: delegation-head\n", new_fact + "  - id: delegation-head\n"),
+                     ("title: ", "title: \"عنوان آخر\"\nold_title: ")):
+        _, second, errors, _ = reload_after(root, "content/topics/meetings.yaml", old, new)
+        cold, cold_errors = cold_load(root)
+        assert errors == cold_errors
+        assert (second.topics if second else None) == (cold.topics if cold else None)
+
+
+def test_a_broken_edit_inside_a_fact_gives_the_errors_a_cold_load_gives(project):
+    root = project()
+    for old, new in (("    entities: [darchiev]", "    entities: [darchiev"),
+                     ("  - id: talks-constructive\n", "  - id: talks-constructive\n    sumary: x\n"),
+                     ("  - id: delegation-head\n", "- id: delegation-head\n"),
+                     ("  - id: delegation-head\n", "  - id: delegation-head\n  text: x\n")):
+        _, _, errors, _ = reload_after(root, "content/topics/meetings.yaml", old, new)
+        assert errors and errors == cold_load(root)[1], (new, errors)
+        replace_in(root / "content/topics/meetings.yaml", new, old)

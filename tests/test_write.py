@@ -77,3 +77,19 @@ def test_refused_output_dir_is_reported_as_an_error(project):
     report = build(root)
     assert report.errors == [Error("site.yaml", line_of(root / "site.yaml", "output_dir"), f"output folder '{root / 'content'}' is inside content/; "
                                                    "choose e.g. _site")]
+
+
+def test_the_preview_updates_its_folder_in_place_removing_pages_that_are_gone(project, tmp_path):
+    root = project()
+    out = tmp_path / "preview"
+    first = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert (out / "about/index.html").is_file()
+    untouched = (out / "data/facts.json").stat().st_ino
+    (root / "content/pages/about.md").unlink()
+    again = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
+    assert again.ok, again.errors
+    assert not (out / "about").exists()                             # the page and its folder are gone
+    assert (out / "data/facts.json").stat().st_ino == untouched     # an unchanged file is not rewritten
+    cold = build(root, tmp_path / "cold", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert cold.ok and tree(out) == tree(tmp_path / "cold")
+    assert not [p for p in out.rglob(".*.new")]                      # no scratch file left
