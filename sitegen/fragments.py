@@ -120,7 +120,10 @@ class Fragments:
         if entry is None or entry[0] is not item:
             if partial not in self._modules:
                 self._modules[partial] = self.env.get_template(f"partials/{partial}").make_module(self.context)
-            entry = (item, str(getattr(self._modules[partial], macro)(item)))
+            try:
+                entry = (item, str(getattr(self._modules[partial], macro)(item)))
+            except Exception:  # as Template.render does: the traceback then gives template lines, not Python's
+                self.env.handle_exception()
             store[id(item)] = entry
         return entry[1]
 

@@ -1,6 +1,8 @@
 """The whole generator in one function: load → validate → resolve citations → render → write."""
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -47,6 +49,22 @@ class Report:
         return not self.errors
 
 
+def collector_paused(fn):
+    """Python's cycle collector walks every live object each time it runs; a large site is millions of objects
+    that live until the build ends, and a build makes few cycles: so it runs after the build, not during it."""
+    @functools.wraps(fn)
+    def paused(*args, **kwargs):
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was_on:
+                gc.enable()
+    return paused
+
+
+@collector_paused
 def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, *, write_output: bool = True,
           preview: bool = False, env: jinja2.Environment | None = None, explicit_out: bool = False,
           previous: Report | None = None) -> Report:

@@ -1,9 +1,6 @@
 """Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
 from __future__ import annotations
 
-import os
-import pickle
-import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +9,7 @@ import jinja2
 
 from .model import Error, Site
 from .fragments import FragmentCache, Fragments
+from .parallel import can_fork, in_two, start_forked
 from .references import References
 from .sourcetext import source_paragraphs, supporters, target_of
 from .text import Formatter, isolate_latin
@@ -171,23 +169,18 @@ def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview:
 
 def render_fragments_in_two(made: Fragments, facts: list, env: jinja2.Environment) -> Error | None:
     """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
-    def portable(some: list) -> list | Error:
+    def portable(some: list) -> list:
         try:
             return [made.portable(f) for f in some]
         except Exception as exc:
-            return template_error(exc, env)
+            return [template_error(exc, env)]
 
-    mine, theirs = facts[: len(facts) // 2], facts[len(facts) // 2:]
-    other = start_forked(portable, theirs)
-    done = portable(mine)
-    got = other()
-    got = portable(theirs) if got is None else got
-    for result in (done, got):
-        if isinstance(result, Error):
-            return result
-    for fact, fragments in zip(theirs, got):
-        made.adopt(fact, fragments)
-    return None
+    results = in_two(portable, facts)
+    error = next((r for r in results if isinstance(r, Error)), None)
+    if error is None:
+        for fact, fragments in zip(facts, results):
+            made.adopt(fact, fragments)
+    return error
 
 
 def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
@@ -209,38 +202,6 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
         halves[side].append(page)
         load[side] += cost(page)
     return halves
-
-
-def can_fork() -> bool:
-    """Forking is safe only from a single-threaded process (the preview server has threads: it renders alone)."""
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def start_forked(fn, arg):
-    """Run fn(arg) in a forked child; returns a function that waits for its result (None if the child died)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(fn(arg), pipe, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no second copy
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-
-    def result():
-        with os.fdopen(read_end, "rb") as pipe:
-            try:
-                value = pickle.load(pipe)  # straight from the pipe: no second copy of the pages in memory
-            except (EOFError, pickle.UnpicklingError):
-                value = None
-        _, status = os.waitpid(pid, 0)
-        return value if status == 0 else None
-
-    return result
 
 
 def shared_context(site: Site, look: Lookups, preview: bool) -> dict:

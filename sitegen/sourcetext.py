@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .citations import line_starts
 from .model import Source
@@ -99,27 +99,26 @@ def cited_sentences(line: str, begin: int, spans: list[Span]) -> list[tuple[int,
 def highlight(text: str, a: int, b: int, spans: list[Span], look, url) -> Markup:
     """text[a:b] with each span in a <mark>; the span's id sits on its first piece, its citers after its last."""
     cuts = sorted({a, b} | {min(max(x, a), b) for s in spans for x in (s.start, s.end)})
-    out = []
+    out = []  # plain strings, each escaped once: Markup's own operators escape every piece again
     for x, y in zip(cuts, cuts[1:]):
         covering = [s for s in spans if s.start <= x and s.end >= y]
         piece = isolate_latin(text[x:y])
         if covering:
-            ids = [s.anchor for s in covering if s.start == x]
-            attr = Markup(' id="%s"') % ids[0] if ids else Markup("")
-            extra = Markup("").join(Markup('<span id="%s"></span>') % i for i in ids[1:])
-            piece = extra + Markup("<mark%s>%s</mark>") % (attr, piece)
+            ids = [s.anchor for s in covering if s.start == x]   # "q-START-END": nothing to escape
+            attr = f' id="{ids[0]}"' if ids else ""
+            extra = "".join(f'<span id="{i}"></span>' for i in ids[1:])
+            piece = f"{extra}<mark{attr}>{piece}</mark>"
         out.append(piece)
         ending = {n: item for s in spans if s.end == y <= b for n, item in s.citers}
         if ending:  # spans ending together share one list, each citing fact or entity named once
             out.append(citer_links(sorted(ending.items(), key=lambda pair: pair[0]), look, url))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
-def citer_links(citers: list, look, url) -> Markup:
-    links = Markup("").join(
-        Markup('<a href="%s" title="%s">%s</a>') % (url(target_of(item)), _title(item), look.fmt.digits(n))
-        for n, item in citers)
-    return Markup('<sup class="cited-by">%s</sup>') % links
+def citer_links(citers: list, look, url) -> str:
+    links = "".join(f'<a href="{escape(url(target_of(item)))}" title="{escape(_title(item))}">'
+                    f'{escape(look.fmt.digits(n))}</a>' for n, item in citers)
+    return f'<sup class="cited-by">{links}</sup>'
 
 
 def _title(item) -> str:

@@ -141,9 +141,9 @@ def isolate_latin(text: str, arabic_digits: bool = False) -> Markup:
     arabic_digits, the digits outside those runs Arabic-Indic."""
     table = ARABIC_DIGITS if arabic_digits else {}
     out, last = [], 0
-    for m in LATIN_RUN.finditer(text):
+    for m in LATIN_RUN.finditer(text):  # joined as plain strings: Markup's own join escapes every piece again
         out.append(escape(text[last:m.start()].translate(table)))
-        out.append(Markup('<bdi dir="ltr">%s</bdi>') % m.group(0))
+        out.append(f'<bdi dir="ltr">{escape(m.group(0))}</bdi>')
         last = m.end()
     out.append(escape(text[last:].translate(table)))
-    return Markup("").join(out)
+    return Markup("".join(out))

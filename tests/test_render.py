@@ -174,10 +174,14 @@ import sys
 from pathlib import Path
 from sitegen.citations import resolve_citations
 from sitegen.load import load
-from sitegen.render import can_fork, make_env, render
+from sitegen.parallel import can_fork
+from sitegen.render import make_env, render
 from sitegen.write import collect_assets
+import sitegen.load
 root = Path(sys.argv[1])
 site, _ = load(root)
+sitegen.load.PARALLEL_FROM_BYTES = 0  # topic files read on two cores: the same site, the same errors
+assert load(root) == (site, [])
 resolve_citations(site)
 env, assets = make_env(root / "templates"), collect_assets(root)[0]
 assert can_fork()  # a fresh single-threaded process: the second renderer really is forked
@@ -190,6 +194,15 @@ template = root / "templates/source.html"
 template.write_text(template.read_text(encoding="utf-8").replace("source.headline|bidi", "source.headlin"))
 _, errors = render(site, make_env(root / "templates"), assets, parallel=True)
 print([(e.path, e.line) for e in errors])
+fact = root / "templates/partials/fact.html"  # facts are rendered on two cores before the pages
+fact.write_text(fact.read_text(encoding="utf-8").replace("f.text", "f.txt"))
+_, errors = render(site, make_env(root / "templates"), assets, parallel=True)
+print([(e.path, e.line) for e in errors])
+broken = root / "content/topics/meetings.yaml"
+broken.write_text(broken.read_text(encoding="utf-8").replace("facts:", "facts: [", 1))
+on_two_cores = load(root)[1]
+sitegen.load.PARALLEL_FROM_BYTES = 10**9
+print(on_two_cores == load(root)[1] != [])
 """
 
 
@@ -204,7 +217,9 @@ def test_rendering_on_two_cores_gives_the_same_bytes_and_reports_errors(project)
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     line = line_of(ROOT / "templates/source.html", "source.headline|bidi")
-    assert result.stdout.splitlines() == ["same bytes from 13 pages", str([("templates/source.html", line)])]
+    fact_line = line_of(ROOT / "templates/partials/fact.html", "f.text")
+    assert result.stdout.splitlines() == ["same bytes from 13 pages", str([("templates/source.html", line)]),
+                                          str([("templates/partials/fact.html", fact_line)]), "True"]
 
 
 def test_a_missing_static_file_names_the_template_line_and_the_file(project):
