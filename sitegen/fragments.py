@@ -29,7 +29,10 @@ class FragmentCache:
     quotes: dict[int, tuple[Citation, str]] = field(default_factory=dict)   # id(citation) -> (citation, html)
 
     def forget_except(self, facts: list[Fact]) -> None:
-        """Drop the fragments of facts (and citations) no longer in the site, so the cache does not grow."""
+        """Drop the fragments of facts (and citations) no longer in the site, once they are a third of the cache:
+        the cache does not grow without end, and most edits do not pay for a sweep."""
+        if len(self.facts) <= 1.5 * len(facts):
+            return
         alive = {id(f) for f in facts}
         self.facts = {k: v for k, v in self.facts.items() if k in alive}
         cited = {id(c) for f in facts for c in f.all_citations()}
@@ -96,7 +99,7 @@ class Fragments:
             elif piece is None:
                 out.append(topic)
             else:
-                out.append(refs.marker_html(piece))
+                out.append(refs.marker_text(piece))
         return Markup(place("".join(out), page_path))
 
     def topic_line(self, topic_id: str) -> str:

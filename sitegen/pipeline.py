@@ -15,7 +15,7 @@ from .facts_json import fact_records, facts_json
 from .fragments import FragmentCache
 from .load import load
 from .model import Error, Site
-from .render import make_env, page_url, plan_pages, render
+from .render import make_env, page_url, plan_pages, render, timeline, timeline_path_of
 from .validate import validate
 from .write import check_output_dir, collect_assets, robots, sitemap, write
 
@@ -115,8 +115,8 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     if errors:
         return done(errors)
     report.rendered = len(pages)
-    if only is not None:
-        pages = {path: pages.get(path, html) for path, html in cache.pages.items()}
+    if only is not None:  # the rest from the previous build (a timeline page may have come or gone)
+        pages = {p.path: pages[p.path] if p.path in pages else cache.pages[p.path] for p in plan_pages(site)}
     files = dict(pages)
     files.update(asset_files)
     files["data/facts.json"] = data_json
@@ -156,15 +156,28 @@ def affected_pages(old: Site, new: Site) -> set[str] | None:
     touched = {f"topics/{b.id}/index.html" for _, b in changed}
     touched |= {f"sources/{c.source_id}/index.html" for f in facts for c in f.all_citations()}
     touched |= {f"entities/{ident}/index.html" for f in facts for ident in f.entity_ids}
-    if any(f.date for f in facts):
-        touched.add("timeline/index.html")
+    planned = plan_pages(new)
+    touched |= timeline_pages_showing({f.id for f in facts if f.date}, old, new, planned)
     if any(f.variants for f in facts):
         touched.add("disagreements/index.html")
     shows_facts = ({f"topics/{t.id}/index.html" for t in new.topics} | {f"{p.slug}/index.html" for p in new.pages}
                    | {f"sources/{s.id}/index.html" for s in new.sources}
                    | {f"entities/{e.id}/index.html" for e in new.entities()}
-                   | {"timeline/index.html", "disagreements/index.html"})
-    return {page.path for page in plan_pages(new)} - (shows_facts - touched)
+                   | {p.path for p in planned if p.template == "timeline.html"} | {"disagreements/index.html"})
+    return {page.path for page in planned} - (shows_facts - touched)
+
+
+def timeline_pages_showing(changed: set[str], old: Site, new: Site, planned: list) -> set[str]:
+    """The timeline pages a change of these dated facts alters: the pages holding them while the timeline keeps
+    its order, else every page from the one where the order first differs."""
+    if not changed:
+        return set()
+    before, after = [f.id for f in timeline(old)], [f.id for f in timeline(new)]
+    if before == after:
+        return {timeline_path_of(i) for i, ident in enumerate(after) if ident in changed}
+    first = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), min(len(before), len(after)))
+    pages = [p.path for p in planned if p.template == "timeline.html"]
+    return set(pages[pages.index(timeline_path_of(first)) if timeline_path_of(first) in pages else 0:])
 
 
 def digest(folder: Path) -> str:

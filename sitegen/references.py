@@ -56,10 +56,14 @@ class References:
 
     def marker_html(self, citation: Citation) -> Markup:
         """The numbered marker in the text, linking to its reference; its id is where the backlink returns."""
+        return Markup(self.marker_text(citation))
+
+    def marker_text(self, citation: Citation) -> str:
+        """marker_html() as a plain string, for joining thousands of them into a page."""
         ref, use = self.marker(citation)
         number = self.fmt.digits(ref.number)
-        return Markup(f'<sup class="marker"><a id="{use.marker_id}" href="#{ref.id}" '
-                      f'aria-label="المرجع {number}">[{number}]</a></sup>')
+        return (f'<sup class="marker"><a id="{use.marker_id}" href="#{ref.id}" '
+                f'aria-label="المرجع {number}">[{number}]</a></sup>')
 
     def backlinks_html(self, ref: Reference) -> Markup:
         """The way back from a reference to its markers: one arrow, or a letter per use."""

@@ -46,8 +46,11 @@ def plan_pages(site: Site) -> list[OutPage]:
     for topic in ordered_topics(site):
         pages.append(OutPage(f"topics/{topic.id}/index.html", "topic.html", topic.title,
                              _plain(topic.summary), {"topic": topic}))
-    pages.append(OutPage("timeline/index.html", "timeline.html", "الخط الزمني",
-                         "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره."))
+    parts = timeline_parts(site)
+    for part in parts:
+        pages.append(OutPage(timeline_path(part.number), "timeline.html",
+                             "الخط الزمني" + (f" ({part.number} من {len(parts)})" if len(parts) > 1 else ""),
+                             "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره.", {"part": part}))
     pages.append(OutPage("disagreements/index.html", "disagreements.html", "كيف تختلف المصادر",
                          "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
     pages.append(OutPage("entities/index.html", "entities.html", "الأشخاص والممتلكات والاجتماعات",
@@ -67,6 +70,46 @@ def plan_pages(site: Site) -> list[OutPage]:
     pages.append(OutPage("404.html", "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
                          in_sitemap=False))
     return pages
+
+
+TIMELINE_PAGE_SIZE = 500   # facts per timeline page: a phone still opens it, and an edit re-renders one page
+
+
+@dataclass
+class TimelinePart:
+    """One page of the timeline: its number (1-based), how many pages there are, and its facts by year."""
+    number: int
+    count: int
+    years: list[tuple[str, list]]
+
+
+def timeline(site: Site) -> list:
+    """Every dated fact, by date; facts of the same date in the order of the topics."""
+    in_nav_order = [f for t in ordered_topics(site) for f in t.facts]
+    return sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
+
+
+def timeline_parts(site: Site) -> list[TimelinePart]:
+    facts = timeline(site)
+    chunks = [facts[i:i + TIMELINE_PAGE_SIZE] for i in range(0, len(facts), TIMELINE_PAGE_SIZE)] or [[]]
+    parts = []
+    for number, chunk in enumerate(chunks, 1):
+        years: list[tuple[str, list]] = []
+        for fact in chunk:
+            if not years or years[-1][0] != fact.date.value[:4]:
+                years.append((fact.date.value[:4], []))
+            years[-1][1].append(fact)
+        parts.append(TimelinePart(number, len(chunks), years))
+    return parts
+
+
+def timeline_path(number: int) -> str:
+    return "timeline/index.html" if number == 1 else f"timeline/{number}/index.html"
+
+
+def timeline_path_of(index: int) -> str:
+    """The timeline page showing the fact at this place (0-based) of timeline()."""
+    return timeline_path(index // TIMELINE_PAGE_SIZE + 1)
 
 
 def ordered_topics(site: Site):
@@ -92,14 +135,7 @@ class Lookups:
         for fact in self.facts:
             for ident in fact.entity_ids:
                 self.facts_by_entity.setdefault(ident, []).append(fact)
-        in_nav_order = [f for t in ordered_topics(site) for f in t.facts]
-        self.timeline = sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
-        self.timeline_years: list[tuple[str, list]] = []
-        for fact in self.timeline:
-            year = fact.date.value[:4]
-            if not self.timeline_years or self.timeline_years[-1][0] != year:
-                self.timeline_years.append((year, []))
-            self.timeline_years[-1][1].append(fact)
+        self.timeline = timeline(site)
         self.disputed = [f for f in self.facts if f.variants]
         self.disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
         self.disputed_by_topic = [(t, facts) for t, facts in self.disputed_by_topic if facts]
@@ -193,7 +229,9 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
             return len(look.facts_by_entity.get(c["entity"].id, ())) + 1
         if "source" in c:
             return len(look.citing.get(c["source"].id, ())) + 1
-        return {"timeline.html": len(look.timeline), "disagreements.html": len(look.disputed)}.get(page.template, 1)
+        if "part" in c:
+            return sum(len(facts) for _, facts in c["part"].years)
+        return {"disagreements.html": len(look.disputed)}.get(page.template, 1)
 
     halves: tuple[list, list] = ([], [])
     load = [0, 0]
@@ -228,7 +266,7 @@ def render_page(page: OutPage, env: jinja2.Environment, shared: dict, made: Frag
 
     context = dict(
         shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(assets, name)),
-        canonical=shared["absolute"](page.path), cite=refs.marker_html,
+        canonical=shared["absolute"](page.path), cite=refs.marker_html, timeline_path=timeline_path,
         fact=lambda f, show_topic=False: made.fact_html(f, refs, page.path, show_topic),
         backlinks=refs.backlinks_html, quotes=lambda ref: made.quotes_html(ref, page.path),
         cited_source=lambda source: made.source_html(source, page.path),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import gc
 import hashlib
 import html
 import os
@@ -134,6 +135,7 @@ class Preview:
         """Build once, reusing what the last good build rendered; returns the line to print. Never raises."""
         what = "build" if not changed else changed[0] + (f" and {len(changed) - 1} more" if changed[1:] else "")
         started = time.perf_counter()
+        gc.disable()  # build() pauses the cycle collector too; here it stays paused until the site is frozen
         try:
             report = self.builder(self.root, self.out, self.base_url, preview=True, explicit_out=True,
                                   previous=self.last_good)
@@ -141,6 +143,12 @@ class Preview:
             traceback.print_exc()
             self.errors = [crash_error(exc)]
             return f"{what}: the build crashed ({type(exc).__name__}); the browser shows where"
+        finally:
+            # What is alive now (the site just built, kept for the next build) stays until that build: frozen,
+            # the collector does not walk its millions of objects again after every edit. What it replaces is
+            # freed as usual, when nothing refers to it any more.
+            gc.freeze()
+            gc.enable()
         ms = (time.perf_counter() - started) * 1000
         self.errors = report.errors
         if report.errors:

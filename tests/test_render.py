@@ -259,3 +259,21 @@ def test_each_fact_and_quote_is_rendered_once_however_many_pages_show_it(project
     assert len(shown) == 3
     quotes = [name for macro, name in rendered if macro == "quote"]
     assert quotes and len(quotes) == len(set(quotes))
+
+
+def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once(project, monkeypatch):
+    import sitegen.render
+
+    monkeypatch.setattr(sitegen.render, "TIMELINE_PAGE_SIZE", 1)
+    out = built(project())
+    pages = sorted(out.glob("timeline/**/index.html"))
+    assert [p.relative_to(out).as_posix() for p in pages] == [
+        "timeline/2/index.html", "timeline/3/index.html", "timeline/index.html"]
+    ids = [re.findall(r'<article class="fact" id="([^"]+)"', p.read_text(encoding="utf-8")) for p in pages]
+    assert sorted(i for page in ids for i in page) == ["flights-proposal", "flights-suspended", "met-in-istanbul"]
+    second = html(out, "timeline/2/index.html")
+    assert second.count('<nav class="pager"') == 2 and '<a aria-current="page">٢</a>' in second  # digits: arab
+    assert '<a href="../../timeline/">١</a>' in second and '<a href="../../timeline/3/">٣</a>' in second
+    assert "<title>الخط الزمني (٢ من ٣)" in second
+    monkeypatch.undo()  # the usual size: one page, no pager
+    assert '<nav class="pager"' not in html(built(project()), "timeline/index.html")
