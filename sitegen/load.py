@@ -161,9 +161,10 @@ def _size(path: Path) -> int:
         return 0
 
 
-def read_top_level(path: Path, rel: str, what: str, spec: dict, errors: list[Error]):
-    """Parse a YAML file and check its top-level keys: (reader, fields, data), or None if it is unusable."""
-    data, errs = load_yaml(path, rel)
+def read_top_level(path: Path, rel: str, what: str, spec: dict, errors: list[Error], text: str | None = None):
+    """Parse a YAML file (or its `text`, already read) and check its top-level keys: (reader, fields, data), or
+    None if it is unusable."""
+    data, errs = load_yaml(path, rel) if text is None else parse_yaml(text, rel)
     errors += errs
     if errs:
         return None
@@ -241,19 +242,18 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
     """A topic file: taken from `known` (the previous build) if unchanged; read again only from the first fact an
     edit touches if the edit lies inside its facts list; else read whole."""
     rel = path.relative_to(root).as_posix()
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        digest = ""  # load_yaml reports why
+    text, errs = read_text(path, rel)
+    errors += errs
+    if errs:
+        return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     old = known.get(rel)
-    if digest and old and old.digest == digest:
+    if old and old.digest == digest:
         return old
-    if digest and old and old.text:
-        text, errs = read_text(path, rel)
-        facts = None if errs else spliced_facts(old, text, rel)
-        if facts is not None:
-            return Topic(old.id, old.title, old.summary, old.entities, facts, old.where, digest, text)
-    read = read_top_level(path, rel, "a topic file", TOPIC_FIELDS, errors)
+    facts = spliced_facts(old, text, rel) if old and old.text else None
+    if facts is not None:
+        return Topic(old.id, old.title, old.summary, old.entities, facts, old.where, digest, text)
+    read = read_top_level(path, rel, "a topic file", TOPIC_FIELDS, errors, text)
     if read is None:
         return None
     reader, d, data = read
@@ -268,9 +268,8 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
                 topic_id, Where(rel, line)))
     facts = read_facts(reader, d["facts"], topic_id)
     facts_last = data.key_lines["facts"] == max(data.key_lines.values())
-    text = read_text(path, rel)[0] if facts_last else ""
     return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1), digest,
-                 text or "")
+                 text if facts_last else "")
 
 
 def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:

@@ -115,12 +115,13 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     if errors:
         return done(errors)
     report.rendered = len(pages)
+    planned = plan_pages(site)
     if only is not None:  # the rest from the previous build (a timeline page may have come or gone)
-        pages = {p.path: pages[p.path] if p.path in pages else cache.pages[p.path] for p in plan_pages(site)}
+        pages = {p.path: pages[p.path] if p.path in pages else cache.pages[p.path] for p in planned}
     files = dict(pages)
     files.update(asset_files)
     files["data/facts.json"] = data_json
-    files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in plan_pages(site) if p.in_sitemap])
+    files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
     if own_env:
@@ -169,15 +170,18 @@ def affected_pages(old: Site, new: Site) -> set[str] | None:
 
 def timeline_pages_showing(changed: set[str], old: Site, new: Site, planned: list) -> set[str]:
     """The timeline pages a change of these dated facts alters: the pages holding them while the timeline keeps
-    its order, else every page from the one where the order first differs."""
+    its order; every page from the one where the order first differs; every page if their number changes (each
+    page's title and pager count them)."""
     if not changed:
         return set()
     before, after = [f.id for f in timeline(old)], [f.id for f in timeline(new)]
+    pages = [p.path for p in planned if p.template == "timeline.html"]    # in order: page 1, 2, ...
     if before == after:
         return {timeline_path_of(i) for i, ident in enumerate(after) if ident in changed}
+    if timeline_path_of(max(len(before) - 1, 0)) != pages[-1]:
+        return set(pages)
     first = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), min(len(before), len(after)))
-    pages = [p.path for p in planned if p.template == "timeline.html"]
-    return set(pages[pages.index(timeline_path_of(first)) if timeline_path_of(first) in pages else 0:])
+    return set(pages[pages.index(timeline_path_of(first)):])
 
 
 def digest(folder: Path) -> str:
