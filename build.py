@@ -64,17 +64,23 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from sitegen.serve import serve
         return serve(root, args.host, args.port, args.open)
+    if args.command == "stats":
+        from sitegen.stats import stats
+        site, errors = stats(root)
+        if errors:
+            print_errors(errors)
+            return 1
+        print(site, end="")
+        return 0
     if args.command == "build":
-        report = build(root, args.out, args.base_url, explicit_out=args.out is not None)
-    else:  # check and stats write nothing
+        report = build(root, args.out, args.base_url)
+    else:  # check renders in memory and writes nothing
         report = build(root, write_output=False)
     if report.errors:
         print_errors(report.errors)
         return 1
-    if args.command == "stats":
-        from sitegen.stats import stats
-        print(stats(report.site), end="")
-        return 0
+    for warning in report.warnings:
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
     verb = "checked" if args.command == "check" else f"wrote {report.out_dir}:"
     print(f"{verb} {report.pages} pages, {report.files} files in {report.seconds * 1000:.0f} ms")
     return 0

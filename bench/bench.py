@@ -5,7 +5,7 @@ of several runs of:
   cold build      `python build.py --project DIR build --out OUT` in a fresh process, into an empty output
                   folder: wall time including Python start-up, which is what a user waits for
   no-change       a rebuild with nothing changed, in-process, through the preview server's rebuild path
-                  (sitegen.serve.Preview.rebuild, or build() with a warm Jinja environment if there is none)
+                  (sitegen.serve.Preview.rebuild, or a plain build() if there is none)
   one-fact edit   the text of one fact rewritten in its topic file, timed from the file write to the last page
                   written, through the same rebuild path (the preview's debounce delay not included);
                   "re-rendered" is how many pages that rebuild rendered again
@@ -44,7 +44,6 @@ import hugo_site  # noqa: E402  (bench/ is on sys.path when this file runs)
 import synth  # noqa: E402
 from sitegen import build  # noqa: E402
 from sitegen.load import load  # noqa: E402
-from sitegen.render import make_env  # noqa: E402
 
 BUDGET_SECONDS = 12.0       # a measurement whose --runs would take longer than this is run fewer times,
 MIN_RUNS = 3                # but never fewer than this (or --runs, if smaller)
@@ -71,17 +70,16 @@ def errors_text(project: Path, errors: list) -> str:
 
 # --- The preview server's rebuild path ---------------------------------------------------------------------------
 class FullRebuild:
-    """build() in-process with a warm Jinja environment: a preview without incremental rebuilds."""
-    label = "build() in-process with a warm Jinja env"
+    """build() in-process with nothing kept between builds: a preview without incremental rebuilds."""
+    label = "build() in-process, nothing reused"
 
     def __init__(self, project: Path, out: Path):
         self.project, self.out = project, out
-        self.env = make_env(project / "templates")
         self.report = None
         self.rebuild([])
 
     def rebuild(self, changed: list[Path]) -> None:
-        self.report = build(self.project, self.out, env=self.env, preview=True, explicit_out=True)
+        self.report = build(self.project, self.out, preview=True)
         if self.report.errors:
             raise BenchError(errors_text(self.project, self.report.errors))
 
@@ -343,13 +341,18 @@ def measure_synthetic(n_facts: int, work: Path, runs: int, with_hugo: bool) -> R
     return measure_site(f"{n_facts:,} facts", info.root, info.root, work, info.edit_file, runs, with_hugo)
 
 
-def measure_real_site(work: Path, runs: int, with_hugo: bool) -> Row:
-    """The repository's own site: cold builds read it in place (into a temp --out); edits go to a copy."""
-    copy = work / "site"
+def copy_real_project(copy: Path) -> Path:
+    """A copy of the repository's own project (site.yaml, content, seeds, templates, static) to edit."""
     copy.mkdir(parents=True)
     shutil.copy2(ROOT / "site.yaml", copy / "site.yaml")
     for name in ("content", "seeds", "templates", "static"):
         shutil.copytree(ROOT / name, copy / name)
+    return copy
+
+
+def measure_real_site(work: Path, runs: int, with_hugo: bool) -> Row:
+    """The repository's own site: cold builds read it in place (into a temp --out); edits go to a copy."""
+    copy = copy_real_project(work / "site")
     site, _ = load(copy)
     if site is None:
         raise BenchError("the repository's site.yaml does not load")
@@ -359,17 +362,19 @@ def measure_real_site(work: Path, runs: int, with_hugo: bool) -> Row:
 
 
 # --- Profiles ----------------------------------------------------------------------------------------------------
-STAGES = ("load", "validate", "resolve_citations", "check_output_dir", "collect_assets", "digest", "make_env",
-          "affected_pages", "render", "facts_json", "plan_pages", "sitemap", "write")
+STAGES = ("load", "validate", "resolve_citations", "check_output_dir", "collect_assets", "folder_digest", "make_env",
+          "facts_json", "plan_pages", "site_files", "write")
 
 
 @contextmanager
 def timed_stages():
-    """Wall time of each stage build() calls, by name, for as long as the block runs (the stage functions in
-    sitegen.pipeline are wrapped, then put back)."""
-    from sitegen import pipeline
+    """Wall time of each stage build() calls, by name, for as long as the block runs (the stage functions named
+    in sitegen.pipeline and sitegen.reuse, and Renderer.render, are wrapped, then put back)."""
+    from sitegen import pipeline, render, reuse
     times: dict[str, float] = {}
-    originals = {name: getattr(pipeline, name) for name in STAGES if callable(getattr(pipeline, name, None))}
+    originals = [(module, name, getattr(module, name)) for module in (pipeline, reuse) for name in STAGES
+                 if callable(getattr(module, name, None))]
+    originals.append((render.Renderer, "render", render.Renderer.render))
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -380,13 +385,13 @@ def timed_stages():
                 times[name] = times.get(name, 0.0) + time.perf_counter() - started
         return wrapper
 
-    for name, fn in originals.items():
-        setattr(pipeline, name, timed(name, fn))
+    for owner, name, fn in originals:
+        setattr(owner, name, timed(name, fn))
     try:
         yield times
     finally:
-        for name, fn in originals.items():
-            setattr(pipeline, name, fn)
+        for owner, name, fn in originals:
+            setattr(owner, name, fn)
 
 
 def stage_table(title: str, total: float, times: dict[str, float]) -> str:
@@ -438,7 +443,7 @@ def profile(n_facts: int, work: Path) -> list[Path]:
     stages.write_text("\n\n".join([
         f"{n_facts:,} facts. Python start-up {format_seconds(bare)}; importing sitegen.pipeline adds "
         f"{format_seconds(imported - bare)}.",
-        stage_table("build() in-process, new Jinja environment, no previous build", cold_total, cold_times),
+        stage_table("build() in-process, nothing reused", cold_total, cold_times),
         stage_table(f"one-fact edit through {preview_kind().__name__}, rendered "
                     f"{getattr(preview.report, 'rendered', '?')} of {preview.report.pages} pages", edit_total,
                     edit_times),

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if site is None:
             sys.path.insert(0, str(ROOT))
             from sitegen import build
-            report = build(ROOT, Path(tmp) / "_site", explicit_out=True)
+            report = build(ROOT, Path(tmp) / "_site")
             if not report.ok:
                 print("\n".join(map(str, report.errors)), file=sys.stderr)
                 return 1

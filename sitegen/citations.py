@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import hashlib
 import re
 
 from .model import Citation, Error, Site, Source
@@ -85,27 +86,38 @@ def closest_passage(quote: str, source: Source) -> tuple[int, str]:
     return best[1], best[2]
 
 
-def resolve_citations(site: Site, only_unresolved: bool = False) -> list[Error]:
-    """Fill in start, end and paragraph of every citation (or of those not yet resolved); one error per quote
-    that is not in its article."""
+def resolve_citations(site: Site, known: dict | None = None, table: dict | None = None) -> list[Error]:
+    """Set start, end and paragraph of every citation; one error per quote that is not in its article.
+
+    `known` is an earlier call's `table`: where each quote was found, by the hash of its article's text and body
+    lines and the quote itself, so an article that changes (or changes back) is searched again. `table` is filled
+    with this call's own finds, only what this site cites."""
+    known = known or {}
+    table = {} if table is None else table
     sources = {s.id: s for s in site.sources}
+    keys = {s.id: hashlib.blake2b(s.text.encode("utf-8"), digest_size=16).digest() + repr(s.body).encode()
+            for s in site.sources}
     starts: dict[str, list[int]] = {}
     flats: dict[str, FlatText] = {}   # built for an article when a quote first needs it
     errors = []
     for cite in site.citations():
-        if only_unresolved and cite.start >= 0:
-            continue
         source = sources.get(cite.source_id)
+        cite.start = cite.end = -1
+        cite.paragraph = 0
         if source is None:
             continue  # reported by validate()
-        if source.id not in flats:
-            flats[source.id], starts[source.id] = FlatText(source.text), line_starts(source.text)
-        found = locate(cite.quote, source, flats[source.id], starts[source.id])
+        key = (keys[source.id], cite.quote)
+        found = table.get(key) or known.get(key)
         if found is None:
-            errors.append(not_found(cite, source))
-            continue
-        cite.start, cite.end = found
-        cite.paragraph = bisect.bisect_right(starts[source.id], cite.start)
+            if source.id not in flats:
+                flats[source.id], starts[source.id] = FlatText(source.text), line_starts(source.text)
+            at = locate(cite.quote, source, flats[source.id], starts[source.id])
+            if at is None:
+                errors.append(not_found(cite, source))
+                continue
+            found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
+        table[key] = found
+        cite.start, cite.end, cite.paragraph = found
     return errors
 
 

@@ -25,24 +25,15 @@ class Encoded(str):
     """A record already turned into its JSON line."""
 
 
-def fact_records(site: Site, known: dict[int, tuple[Fact, Encoded]]) -> dict[int, tuple[Fact, Encoded]]:
-    """Each fact's JSON line, taken from `known` (the previous build's, when its citations still hold) for a fact
-    that is the same object as then: after an edit, only the facts read again are encoded again."""
-    records = {}
-    for f in site.facts():
-        entry = known.get(id(f))
-        if entry is None or entry[0] is not f:
-            entry = (f, Encoded(json.dumps({
-                "id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date), "entities": f.entity_ids,
-                "citations": [_citation(c) for c in f.citations], "variants": _variants(f.variants)},
-                ensure_ascii=False)))
-        records[id(f)] = entry
-    return records
+def fact_line(f: Fact) -> Encoded:
+    return Encoded(json.dumps({
+        "id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date), "entities": f.entity_ids,
+        "citations": [_citation(c) for c in f.citations], "variants": _variants(f.variants)}, ensure_ascii=False))
 
 
-def facts_json(site: Site, records: dict[int, tuple[Fact, Encoded]]) -> bytes:
-    """The file, with each fact's record from fact_records(). Other lists are generators: each record is turned
-    into its line and dropped, never all held at once."""
+def facts_json(site: Site, line_of=fact_line) -> bytes:
+    """The file, each fact's line from `line_of` (which may take it from an earlier build's, by the fact's hash).
+    Other lists are generators: each record is turned into its line and dropped, never all held at once."""
     data = {
         "version": FORMAT_VERSION,
         "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
@@ -54,7 +45,7 @@ def facts_json(site: Site, records: dict[int, tuple[Fact, Encoded]]) -> bytes:
         "topics": ({"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics),
         "entities": ({"id": e.id, "kind": e.kind, "name": e.name, "topic": e.topic_id,
                       "names": _variants(e.names), "roles": _variants(e.roles)} for e in site.entities()),
-        "facts": (records[id(f)][1] for f in site.facts()),
+        "facts": (line_of(f) for f in site.facts()),
     }
     return dump_one_record_per_line(data).encode("utf-8")
 

@@ -3,8 +3,10 @@
 A fact appears on its topic page, the timeline, the pages of the entities it names and the disagreements page;
 its HTML is the same everywhere except for three things each page fills in: the numbers of its citation markers
 (pages number their references in their own order), the way up to the site root ("../" per folder) and, on pages
-that mix topics, a line naming its topic. A fragment keeps tokens for those three, so each fact is rendered once per
-build, and once per edit in the preview, where fragments of unchanged facts are kept between builds.
+that mix topics, a line naming its topic. A fragment keeps tokens for those three.
+
+Fragments are stored by the hash of what they show (the fact, the citation) with the keys they read while
+rendering (deps.py), so the preview keeps them from one build to the next exactly while they are still right.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
+from .deps import Digests, Recorder
 from .model import Citation, Fact
 from .urls import page_url
 
@@ -23,75 +26,69 @@ MARKER = "<\x00marker>"   # the next citation marker of the fact, numbered by th
 
 
 @dataclass
-class FragmentCache:
-    """Rendered fragments, kept by the preview from one build to the next while they stay valid."""
-    facts: dict[int, tuple[Fact, list]] = field(default_factory=dict)       # id(fact) -> (fact, pieces)
-    quotes: dict[int, tuple[Citation, str]] = field(default_factory=dict)   # id(citation) -> (citation, html)
+class FragmentStore:
+    """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
+    facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
+    quotes: dict[bytes, tuple[str, dict]] = field(default_factory=dict)
+    used: set = field(default_factory=set)
 
-    def forget_except(self, facts: list[Fact]) -> None:
-        """Drop the fragments of facts (and citations) no longer in the site, once they are a third of the cache:
-        the cache does not grow without end, and most edits do not pay for a sweep."""
-        if len(self.facts) <= 1.5 * len(facts):
-            return
-        alive = {id(f) for f in facts}
-        self.facts = {k: v for k, v in self.facts.items() if k in alive}
-        cited = {id(c) for f in facts for c in f.all_citations()}
-        self.quotes = {k: v for k, v in self.quotes.items() if k in cited}
+    def prune(self) -> None:
+        """Keep only what the last build used: memory stays flat however many edits the preview sees."""
+        self.facts = {k: v for k, v in self.facts.items() if k in self.used}
+        self.quotes = {k: v for k, v in self.quotes.items() if k in self.used}
+        self.used = set()
 
 
 class Fragments:
-    """Renders fragments on first use during one build, keeping them in `cache`."""
+    """Renders the fragments one build needs, taking from `store` those whose record still holds."""
 
-    def __init__(self, env: jinja2.Environment, page_context: dict, cache: FragmentCache):
-        self.env = env
-        self.context = dict(page_context, url=root_relative, cite=self._cite, topic_slot=Markup(TOPIC))
-        self.facts, self.quotes = cache.facts, cache.quotes
-        self.topic_lines: dict[int, tuple] = {}     # id(topic) -> (topic, html), for this build only
-        self.sources: dict[int, tuple] = {}         # id(source) -> (source, html), likewise
+    def __init__(self, env: jinja2.Environment, page_context: dict, store: FragmentStore, recorder: Recorder,
+                 digests: Digests):
+        self.env, self.store, self.recorder, self.digests = env, store, recorder, digests
+        self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC))
+        self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
         self._modules: dict[str, object] = {}
         self._cited: list[Citation] = []
+
+    def _url(self, target) -> Markup:
+        if not isinstance(target, str):
+            self.recorder.read(target, "path")
+            target = target.path
+        return root_relative(target)
 
     def _cite(self, citation: Citation) -> Markup:
         self._cited.append(citation)
         return Markup(MARKER)
 
     def fact_pieces(self, fact: Fact) -> list:
-        """The fact's HTML split at its tokens: strings, then a Citation for each marker and None for the topic."""
-        entry = self.facts.get(id(fact))
-        if entry is not None and entry[0] is fact:
-            return entry[1]
-        self._cited = []
-        html = self._once({}, fact, "fact.html", "fact")
-        cited = iter(self._cited)
-        pieces: list = []
-        for i, part in enumerate(html.split(MARKER)):
-            if i:
-                pieces.append(next(cited))
-            before, topic, after = part.partition(TOPIC)
-            pieces.append(before)
-            if topic:
-                pieces += [None, after]
-        self.facts[id(fact)] = (fact, pieces)
-        return pieces
+        """The fact's HTML split at its tokens: strings, then for each marker the index of its citation in
+        fact.all_citations(), and None for the topic line."""
+        key = self.digests.whole(fact)
+        entry = self._valid(self.store.facts, key)
+        if entry is None:
+            self._cited = []
+            html, deps = self._render("fact.html", "fact", fact)
+            index = {id(c): i for i, c in enumerate(fact.all_citations())}
+            entry = self.store.facts[key] = (split_pieces(html, [index[id(c)] for c in self._cited]),
+                                             self.digests.record(deps))
+        return entry[0]
 
-    def portable(self, fact: Fact) -> tuple[list, list[str]]:
-        """The fact's fragments (its own, and one per quote) in a form that can go to another process: each
-        marker's citation as its index in fact.all_citations()."""
-        index = {id(c): i for i, c in enumerate(fact.all_citations())}
-        pieces = [index[id(p)] if isinstance(p, Citation) else p for p in self.fact_pieces(fact)]
-        return pieces, [self._once(self.quotes, c, "footnotes.html", "quote") for c in fact.all_citations()]
+    def portable(self, fact: Fact) -> tuple[list, dict]:
+        """The fact's pieces and record, to hand from a forked process to the other (both are plain data)."""
+        self.fact_pieces(fact)
+        return self.store.facts[self.digests.whole(fact)]
 
-    def adopt(self, fact: Fact, portable: tuple[list, list[str]]) -> None:
-        """Keep fragments another process rendered with portable()."""
-        pieces, quotes = portable
-        cites = fact.all_citations()
-        self.facts[id(fact)] = (fact, [cites[p] if isinstance(p, int) else p for p in pieces])
-        for c, html in zip(cites, quotes):
-            self.quotes[id(c)] = (c, html)
+    def adopt(self, fact: Fact, entry: tuple[list, dict]) -> None:
+        """Keep a fact's pieces and record rendered by another process."""
+        key = self.digests.whole(fact)
+        self.store.facts[key] = entry
+        self.store.used.add(key)
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
         """The fact as one page shows it: its markers numbered by that page's references."""
-        topic = self.topic_line(fact.topic_id) if show_topic else ""
+        self.recorder.whole(fact)
+        topic = self.topic_line(fact) if show_topic else ""
+        cites = fact.all_citations()
         out = []
         for piece in self.fact_pieces(fact):
             if piece.__class__ is str:
@@ -99,40 +96,83 @@ class Fragments:
             elif piece is None:
                 out.append(topic)
             else:
-                out.append(refs.marker_text(piece))
+                out.append(refs.marker_text(cites[piece]))
         return Markup(place("".join(out), page_path))
 
-    def topic_line(self, topic_id: str) -> str:
-        return self._once(self.topic_lines, self.context["look"].topics[topic_id], "fact.html", "topic_line")
+    def topic_line(self, fact: Fact) -> str:
+        self.recorder.read(fact, "topic_id")
+        return self._once(("topic", fact.topic_id), "fact.html", "topic_line",
+                          lambda: self.context["look"].topics[fact.topic_id])
+
+    def quote_html(self, citation: Citation) -> str:
+        key = self.digests.value(citation)
+        entry = self._valid(self.store.quotes, key)
+        if entry is None:
+            html, deps = self._render("footnotes.html", "quote", citation)
+            entry = self.store.quotes[key] = (html, self.digests.record(deps))
+        return entry[0]
 
     def quotes_html(self, ref, page_path: str) -> Markup:
         """The quoted passages of one reference, one list item per use, lettered when there are several."""
         items = []
         for use in ref.uses:
             letter = f'<span class="letter">{use.letter}</span> ' if use.letter else ""
-            items.append(f"        <li>{letter}{self._once(self.quotes, use.citation, 'footnotes.html', 'quote')}</li>")
+            items.append(f"        <li>{letter}{self.quote_html(use.citation)}</li>")
         return Markup(place("\n".join(items), page_path))
 
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
-        return Markup(place(self._once(self.sources, source, "footnotes.html", "source"), page_path))
+        return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source),
+                            page_path))
 
-    def _once(self, store: dict, item, partial: str, macro: str) -> str:
-        """A macro of partials/`partial` applied to `item`, rendered the first time only."""
-        entry = store.get(id(item))
-        if entry is None or entry[0] is not item:
-            if partial not in self._modules:
-                self._modules[partial] = self.env.get_template(f"partials/{partial}").make_module(self.context)
-            try:
-                entry = (item, str(getattr(self._modules[partial], macro)(item)))
-            except Exception:  # as Template.render does: the traceback then gives template lines, not Python's
-                self.env.handle_exception()
-            store[id(item)] = entry
-        return entry[1]
+    def _valid(self, store: dict, key: bytes):
+        """A stored fragment whose record still holds, its reads then counted as this page's; else None."""
+        entry = store.get(key)
+        if entry is not None and self.digests.still(entry[1]):
+            self.recorder.add(entry[1])
+            self.store.used.add(key)
+            return entry
+        self.store.used.add(key)
+        return None
+
+    def _once(self, key: tuple, partial: str, macro: str, item) -> str:
+        """A fragment rendered once per build (topic lines, source names); its reads replayed on every use."""
+        entry = self._this_build.get(key)
+        if entry is None:
+            entry = self._this_build[key] = self._render(partial, macro, item())
+        else:
+            self.recorder.add(entry[1])
+        return entry[0]
+
+    def _render(self, partial: str, macro: str, item) -> tuple[str, frozenset]:
+        """A macro of partials/`partial` applied to `item`, and the keys it read."""
+        if partial not in self._modules:
+            self._modules[partial] = self.env.get_template(f"partials/{partial}").make_module(self.context)
+        self.recorder.start()
+        try:
+            html = str(getattr(self._modules[partial], macro)(item))
+        except Exception:  # as Template.render does: the traceback then gives template lines, not Python's
+            self.recorder.stop()
+            self.env.handle_exception()
+        return html, self.recorder.stop()
+
+
+def split_pieces(html: str, marker_citations: list[int]) -> list:
+    """A fact's HTML cut at its tokens: strings, a citation index per marker, None where the topic line goes."""
+    cited = iter(marker_citations)
+    pieces: list = []
+    for i, part in enumerate(html.split(MARKER)):
+        if i:
+            pieces.append(next(cited))
+        before, topic, after = part.partition(TOPIC)
+        pieces.append(before)
+        if topic:
+            pieces += [None, after]
+    return pieces
 
 
 def place(html: str, page_path: str) -> str:
-    """A fragment's links made relative to one page, as render.relative_url() makes them: a link to a place on
+    """A fragment's links made relative to one page, as urls.relative_url() makes them: a link to a place on
     the page itself is just its #anchor, every other goes up to the root ("../" per folder) and down."""
     here = ROOT + page_url(page_path) + "#"
     return html.replace(here, "#").replace(ROOT, "../" * page_path.count("/"))

@@ -22,7 +22,7 @@ _KIND_NAMES = {TEXT: "non-empty text", STR: "text", PATH: "a file or folder name
 SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (TEXT, True),
                "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (PATH, False),
                "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
-               "intro": (STR, False), "publisher": (STR, False)}
+               "intro": (STR, False), "publisher": (STR, False), "timeline_page_size": (INT, False)}
 SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (TEXT, True), "outlet": (STR, True),
                  "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True), "body": (LIST, True)}
 TOPIC_FIELDS = {"title": (TEXT, True), "summary": (TEXT, True), "entities": (LIST, False), "facts": (LIST, True)}
@@ -125,13 +125,14 @@ class _Reader:
         return ids
 
 
-def load(root: Path, previous: Site | None = None) -> tuple[Site | None, list[Error]]:
+def load(root: Path, known: dict[str, Topic] | None = None) -> tuple[Site | None, list[Error]]:
     """Read the whole project. Returns the site (None if site.yaml itself is unusable) and the errors found.
-    Topic files unchanged since `previous` (a site loaded without errors) are taken from it, not parsed again."""
+    `known` holds the topics an earlier load read, by file: a file whose text is the same is not parsed again,
+    and one edited inside its facts is parsed again from the first fact whose lines changed."""
     errors: list[Error] = []
     config = load_config(root, errors)
     sources = load_sources(root, errors)
-    known = {t.where.path: t for t in previous.topics} if previous else {}
+    known = known or {}
     paths = sorted((root / "content/topics").glob("*.yaml"))
 
     def load_topics(some: list[Path]) -> list[tuple[Topic | None, list[Error]]]:
@@ -141,8 +142,8 @@ def load(root: Path, previous: Site | None = None) -> tuple[Site | None, list[Er
             out.append((load_topic(root, path, found, known), found))
         return out
 
-    # a large site's topic files are read on two cores; the preview's own builds reuse `previous` instead
-    parallel = previous is None and sum(_size(p) for p in paths) >= PARALLEL_FROM_BYTES
+    # a large site's topic files are read on two cores; the preview's own builds reuse `known` instead
+    parallel = not known and sum(_size(p) for p in paths) >= PARALLEL_FROM_BYTES
     topics = []
     for topic, found in in_two(load_topics, paths, parallel):
         errors += found
@@ -185,6 +186,7 @@ def load_config(root: Path, errors: list[Error]) -> Config | None:
         base_url=fields["base_url"].strip(), output_dir=fields.get("output_dir", "_site").strip(),
         digits=fields.get("digits", "arab").strip(), source_text=fields.get("source_text", "full").strip(),
         topics=topics, intro=fields.get("intro") or "", publisher=fields.get("publisher") or "",
+        timeline_page_size=fields.get("timeline_page_size", Config.timeline_page_size),
         key_lines=dict(data.key_lines))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .urls import path_of
+
 
 @dataclass(frozen=True, order=True)
 class Error:
@@ -14,14 +16,6 @@ class Error:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
-
-
-class BuildFailed(Exception):
-    """Raised inside a stage when it cannot go on; carries every error found so far."""
-
-    def __init__(self, errors: list[Error]):
-        super().__init__("\n".join(map(str, errors)))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,10 @@ class Citation:
         """The id of the highlighted passage on the source page."""
         return f"q-{self.start}-{self.end}"
 
+    @property
+    def path(self) -> str:
+        return path_of("passage", source_id=self.source_id, anchor=self.anchor)
+
 
 @dataclass
 class Variant:
@@ -77,6 +75,10 @@ class Entity:
     def all_citations(self) -> list[Citation]:
         return [c for v in self.names + self.roles for c in v.citations]
 
+    @property
+    def path(self) -> str:
+        return path_of("entity", id=self.id)
+
 
 @dataclass
 class Fact:
@@ -93,6 +95,10 @@ class Fact:
     def all_citations(self) -> list[Citation]:
         return self.citations + [c for v in self.variants for c in v.citations]
 
+    @property
+    def path(self) -> str:
+        return path_of("fact", topic_id=self.topic_id, id=self.id)
+
 
 @dataclass
 class Topic:
@@ -105,6 +111,10 @@ class Topic:
     digest: str = field(default="", compare=False)   # of the file it was read from, to reuse it unchanged
     text: str = field(default="", compare=False, repr=False)  # the file, when facts is its last key: to read an
                                                               # edit of one fact alone (load.spliced_facts)
+
+    @property
+    def path(self) -> str:
+        return path_of("topic", id=self.id)
 
 
 @dataclass
@@ -123,6 +133,10 @@ class Source:
     def lines(self) -> list[str]:
         return self.text.split("\n")
 
+    @property
+    def path(self) -> str:
+        return path_of("source", id=self.id)
+
 
 @dataclass
 class Page:
@@ -131,6 +145,14 @@ class Page:
     description: str
     body: str                   # Markdown
     where: Where = field(compare=False)  # for error messages only, not content
+
+    @property
+    def id(self) -> str:
+        return self.slug
+
+    @property
+    def path(self) -> str:
+        return path_of("page", id=self.slug)
 
 
 @dataclass
@@ -146,7 +168,8 @@ class Config:
     topics: list[str]
     intro: str = ""             # Markdown shown on the home page
     publisher: str = ""
-    key_lines: dict = field(default_factory=dict)
+    timeline_page_size: int = 500   # facts per timeline page: a phone still opens it, an edit re-renders one page
+    key_lines: dict = field(default_factory=dict, compare=False)   # where each key is written, for errors
 
     def at(self, key: str) -> Where:
         """Where a setting is written in site.yaml, for error messages."""

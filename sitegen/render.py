@@ -1,4 +1,5 @@
-"""Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
+"""Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes, with the
+record of what it read (deps.py)."""
 from __future__ import annotations
 
 import traceback
@@ -6,14 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
+from .deps import Digests, Recorder, RecordingEnvironment, TrackedList, TrackedMap
+from .fragments import Fragments, FragmentStore
 from .model import Error, Site
-from .fragments import FragmentCache, Fragments
 from .parallel import can_fork, in_two, start_forked
 from .references import References
-from .sourcetext import source_paragraphs, supporters, target_of
+from .sourcetext import source_paragraphs
 from .text import Formatter, isolate_latin
-from .urls import base_path, from_root, page_url, relative_url
+from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
+
+FIXED_PATHS = {kind: p for kind, p in PATTERNS.items() if "{" not in p}   # pages with one address
+REFERENCES = "<\x00references>"   # where the page's reference list goes, once its markers are all numbered
 
 
 @dataclass
@@ -27,8 +33,14 @@ class OutPage:
     in_sitemap: bool = True
 
 
+@dataclass
+class Rendered:
+    html: bytes
+    reads: frozenset                    # the keys the page read (deps.py)
+
+
 def make_env(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -42,37 +54,33 @@ def make_env(templates: Path) -> jinja2.Environment:
 def plan_pages(site: Site) -> list[OutPage]:
     """Every page of the site, in a fixed order."""
     c = site.config
-    pages = [OutPage("index.html", "home.html", c.title, c.description)]
+    pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
-        pages.append(OutPage(f"topics/{topic.id}/index.html", "topic.html", topic.title,
-                             _plain(topic.summary), {"topic": topic}))
+        pages.append(OutPage(topic.path, "topic.html", topic.title, _plain(topic.summary), {"topic": topic}))
     parts = timeline_parts(site)
     for part in parts:
         pages.append(OutPage(timeline_path(part.number), "timeline.html",
                              "الخط الزمني" + (f" ({part.number} من {len(parts)})" if len(parts) > 1 else ""),
                              "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره.", {"part": part}))
-    pages.append(OutPage("disagreements/index.html", "disagreements.html", "كيف تختلف المصادر",
+    pages.append(OutPage(path_of("disagreements"), "disagreements.html", "كيف تختلف المصادر",
                          "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
-    pages.append(OutPage("entities/index.html", "entities.html", "الأشخاص والممتلكات والاجتماعات",
+    pages.append(OutPage(path_of("entities"), "entities.html", "الأشخاص والممتلكات والاجتماعات",
                          "كل اسم تذكره المقالات، بتهجئاته وألقابه كما وردت في كل مصدر."))
     for entity in site.entities():
-        pages.append(OutPage(f"entities/{entity.id}/index.html", "entity.html", entity.name,
+        pages.append(OutPage(entity.path, "entity.html", entity.name,
                              f"{entity.name}: التهجئات والألقاب كما وردت في المصادر، والوقائع التي تذكره.",
                              {"entity": entity}))
-    pages.append(OutPage("sources/index.html", "sources.html", "المصادر",
+    pages.append(OutPage(path_of("sources"), "sources.html", "المصادر",
                          "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
     for source in site.sources:
-        pages.append(OutPage(f"sources/{source.id}/index.html", "source.html", source.headline,
+        pages.append(OutPage(source.path, "source.html", source.headline,
                              f"نص المقال «{source.headline}» مع إبراز كل مقطع يستشهد به الموقع.",
                              {"source": source}))
     for page in site.pages:
-        pages.append(OutPage(f"{page.slug}/index.html", "page.html", page.title, page.description, {"prose": page}))
-    pages.append(OutPage("404.html", "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
+        pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
+    pages.append(OutPage(path_of("not_found"), "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
                          in_sitemap=False))
     return pages
-
-
-TIMELINE_PAGE_SIZE = 500   # facts per timeline page: a phone still opens it, and an edit re-renders one page
 
 
 @dataclass
@@ -90,8 +98,8 @@ def timeline(site: Site) -> list:
 
 
 def timeline_parts(site: Site) -> list[TimelinePart]:
-    facts = timeline(site)
-    chunks = [facts[i:i + TIMELINE_PAGE_SIZE] for i in range(0, len(facts), TIMELINE_PAGE_SIZE)] or [[]]
+    facts, size = timeline(site), site.config.timeline_page_size
+    chunks = [facts[i:i + size] for i in range(0, len(facts), size)] or [[]]
     parts = []
     for number, chunk in enumerate(chunks, 1):
         years: list[tuple[str, list]] = []
@@ -103,13 +111,9 @@ def timeline_parts(site: Site) -> list[TimelinePart]:
     return parts
 
 
-def timeline_path(number: int) -> str:
-    return "timeline/index.html" if number == 1 else f"timeline/{number}/index.html"
-
-
-def timeline_path_of(index: int) -> str:
-    """The timeline page showing the fact at this place (0-based) of timeline()."""
-    return timeline_path(index // TIMELINE_PAGE_SIZE + 1)
+def timeline_key(value: str) -> str:
+    """A year or month alone sorts after the dated days within it: "2025" means "some time in 2025"."""
+    return value + "-99" * (2 - value.count("-"))
 
 
 def ordered_topics(site: Site):
@@ -122,116 +126,164 @@ def _plain(markdown_text: str) -> str:
 
 
 class Lookups:
-    """Indexes over the site that many pages need, built once per render."""
+    """Indexes over the site that many pages need, built once per render; each notes what a page reads of it."""
 
-    def __init__(self, site: Site, fmt: Formatter):
+    def __init__(self, site: Site, fmt: Formatter, recorder: Recorder):
         self.site = site
         self.fmt = fmt
-        self.sources = {s.id: s for s in site.sources}
-        self.entities = {e.id: e for e in site.entities()}
-        self.topics = {t.id: t for t in site.topics}
-        self.facts = site.facts()
-        self.facts_by_entity: dict[str, list] = {}
-        for fact in self.facts:
-            for ident in fact.entity_ids:
-                self.facts_by_entity.setdefault(ident, []).append(fact)
-        self.timeline = timeline(site)
-        self.disputed = [f for f in self.facts if f.variants]
-        self.disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
-        self.disputed_by_topic = [(t, facts) for t, facts in self.disputed_by_topic if facts]
-        self.meetings = [e for e in site.entities() if e.kind == "meeting"]
-        # source id -> [(fact or entity, its citations of that source)], in site order: one pass, not one per page
-        self.citing: dict[str, list] = {}
-        for item in self.facts + site.entities():
-            by_source: dict[str, list] = {}
-            for c in item.all_citations():
-                by_source.setdefault(c.source_id, []).append(c)
-            for source_id, cites in by_source.items():
-                self.citing.setdefault(source_id, []).append((item, cites))
-        self.sources_by_meeting: dict[str, list] = {}
-        for s in site.sources:
-            self.sources_by_meeting.setdefault(s.meeting, []).append(s)
+        self.tables = site_tables(site)
+        for name, table in self.tables.items():
+            setattr(self, name, (TrackedMap if isinstance(table, dict) else TrackedList)(name, table, recorder))
 
 
-def timeline_key(value: str) -> str:
-    """A year or month alone sorts after the dated days within it: "2025" means "some time in 2025"."""
-    return value + "-99" * (2 - value.count("-"))
+def site_tables(site: Site) -> dict:
+    """The indexes templates look things up in, each built in one pass over the site."""
+    facts, entities = site.facts(), site.entities()
+    disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
+    return {
+        "sources": {s.id: s for s in site.sources}, "entities": {e.id: e for e in entities},
+        "topics": {t.id: t for t in site.topics},
+        "facts_by_entity": group(facts, lambda f: f.entity_ids),
+        "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
+        "citing": citing(facts + entities), "ordered_topics": ordered_topics(site),
+        "disputed": [f for f in facts if f.variants], "meetings": [e for e in entities if e.kind == "meeting"],
+        "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],
+    }
 
 
-PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
+def group(items: list, keys_of) -> dict[str, list]:
+    """key -> the items that have it, in the order of the items."""
+    out: dict[str, list] = {}
+    for item in items:
+        for key in keys_of(item):
+            out.setdefault(key, []).append(item)
+    return out
 
 
-def render(site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool = False,
-           only: set[str] | None = None, parallel: bool | None = None,
-           fragments: FragmentCache | None = None) -> tuple[dict[str, bytes], list[Error]]:
-    """Render every planned page (or only those whose path is in `only`). Template errors become Errors.
-    Facts and quotes are rendered once into `fragments` (kept by the caller to reuse in the next build, when
-    they are still valid). A large site (or any, with parallel=True) is rendered by two processes, each taking
-    half of the work."""
-    look = Lookups(site, Formatter(site.config.digits))
-    shared = shared_context(site, look, preview)
-    keep = fragments is not None
-    made = Fragments(env, shared, fragments if keep else FragmentCache())
-    todo = [page for page in plan_pages(site) if only is None or page.path in only]
+def citing(items: list) -> dict[str, list]:
+    """source id -> [(fact or entity, its citations of that source)], in site order."""
+    out: dict[str, list] = {}
+    for item in items:
+        for source_id, cites in group(item.all_citations(), lambda c: [c.source_id]).items():
+            out.setdefault(source_id, []).append((item, cites))
+    return out
 
-    def render_all(pages: list[OutPage]) -> tuple[dict[str, bytes], list[Error]]:
+
+class Renderer:
+    """Renders the pages of one site, each with the record of what it read."""
+
+    PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
+
+    def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
+                 store: FragmentStore | None = None, kept: dict | None = None):
+        self.site, self.env, self.assets = site, env, assets
+        self.recorder = Recorder()
+        env.recorder = self.recorder
+        self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
+        self.digests = Digests(site, self.look.tables, kept)
+        self.shared = shared_context(site, self.look, preview, self.recorder)
+        self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
+                              self.digests)
+
+    def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
+        """Render these pages; a template error stops at the first page that has one. A large site (or any, with
+        parallel=True) is rendered by two processes, each taking half the facts, then half the pages."""
+        facts = self.site.facts()
+        if parallel is None:  # a few pages after an edit are not worth a second process
+            parallel = len(todo) > 20 and len(facts) >= self.PARALLEL_FROM_FACTS
+        if not parallel or len(todo) < 2 or not can_fork():
+            return self.render_all(todo)
+        error = self.fragments_in_two(facts)
+        if error:
+            return {}, [error]
+        mine, theirs = split_work(todo, self.look)
+        other = start_forked(self.render_all, theirs)
+        out, errors = self.render_all(mine)
+        done = other()
+        theirs_out, theirs_errors = done if done is not None else self.render_all(theirs)
+        out.update(theirs_out)
+        return {page.path: out[page.path] for page in todo if page.path in out}, sorted(set(errors + theirs_errors))
+
+    def render_all(self, pages: list[OutPage]) -> tuple[dict[str, Rendered], list[Error]]:
         out = {}
         for page in pages:
             try:
-                out[page.path] = render_page(page, env, shared, made, assets).encode("utf-8")
+                out[page.path] = self.render_page(page)
             except Exception as exc:  # a template error, reported with its template file and line
-                return out, [template_error(exc, env)]
+                return out, [template_error(exc, self.env)]
         return out, []
 
-    if parallel is None:  # a few pages after an edit are not worth a second process
-        parallel = only is None and len(look.facts) >= PARALLEL_FROM_FACTS
-    if not parallel or len(todo) < 2 or not can_fork():
-        return render_all(todo)
-    # facts first, half each, so that neither process renders a fact the other has rendered
-    error = render_fragments_in_two(made, look.facts, env)
-    if error:
-        return {}, [error]
-    mine, theirs = split_work(todo, look)
-    other = start_forked(render_all, theirs)
-    out, errors = render_all(mine)
-    if not keep:  # their memory is freed before the other half of the pages arrives
-        made.facts.clear()
-        made.quotes.clear()
-    done = other()
-    theirs_out, theirs_errors = done if done is not None else render_all(theirs)
-    out.update(theirs_out)
-    return {page.path: out[page.path] for page in todo if page.path in out}, sorted(set(errors + theirs_errors))
+    def fragments_in_two(self, facts: list) -> Error | None:
+        """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
+        def portable(some: list) -> list:
+            try:
+                return [self.made.portable(f) for f in some]
+            except Exception as exc:
+                return [template_error(exc, self.env)]
 
+        results = in_two(portable, facts)
+        error = next((r for r in results if isinstance(r, Error)), None)
+        if error is None:
+            for fact, entry in zip(facts, results):
+                self.made.adopt(fact, entry)
+        return error
 
-def render_fragments_in_two(made: Fragments, facts: list, env: jinja2.Environment) -> Error | None:
-    """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
-    def portable(some: list) -> list:
+    def render_page(self, page: OutPage) -> Rendered:
+        self.recorder.start()
         try:
-            return [made.portable(f) for f in some]
-        except Exception as exc:
-            return [template_error(exc, env)]
+            context = self.page_context(page)
+            html = self.env.get_template(page.template).render(context)
+            if REFERENCES in html:  # the list comes last, so every marker of the page is numbered by now
+                html = html.replace(REFERENCES, self.reference_list(context), 1)
+        finally:
+            reads = self.recorder.stop()
+        return Rendered(html.encode("utf-8"), reads)
 
-    results = in_two(portable, facts)
-    error = next((r for r in results if isinstance(r, Error)), None)
-    if error is None:
-        for fact, fragments in zip(facts, results):
-            made.adopt(fact, fragments)
-    return error
+    def page_context(self, page: OutPage) -> dict:
+        look, recorder = self.look, self.recorder
+        refs = References(page.path, look, look.fmt)
+
+        def url(target) -> str:
+            if not isinstance(target, str):
+                recorder.read(target, "path")
+                target = target.path
+            if page.path == "404.html":  # served at any depth, so links start from the site's root path
+                return from_root(base_path(self.site.config.base_url), target)
+            return relative_url(page.path, target)
+
+        context = dict(
+            self.shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(self.assets, name)),
+            canonical=self.shared["absolute"](page.path), cite=refs.marker_html,
+            fact=lambda f, show_topic=False: self.made.fact_html(f, refs, page.path, show_topic),
+            references=lambda: Markup(REFERENCES), backlinks=refs.backlinks_html,
+            quotes=lambda ref: self.made.quotes_html(ref, page.path),
+            cited_source=lambda source: self.made.source_html(source, page.path),
+            paragraphs=lambda source: source_paragraphs(source, look, url, recorder),
+            supporters=lambda source: [item for item, _ in look.citing.get(source.id, [])],
+        )
+        context.update(page.context)
+        return context
+
+    def reference_list(self, context: dict) -> str:
+        module = self.env.get_template("partials/footnotes.html").make_module(context)
+        return str(module.footnotes())
 
 
 def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
     """Two halves of about equal cost, counting each page's cost as the facts and citations it shows."""
+    by_entity, citing = look.tables["facts_by_entity"], look.tables["citing"]
+
     def cost(page: OutPage) -> int:
         c = page.context
         if "topic" in c:
             return len(c["topic"].facts)
         if "entity" in c:
-            return len(look.facts_by_entity.get(c["entity"].id, ())) + 1
+            return len(by_entity.get(c["entity"].id, ())) + 1
         if "source" in c:
-            return len(look.citing.get(c["source"].id, ())) + 1
+            return len(citing.get(c["source"].id, ())) + 1
         if "part" in c:
             return sum(len(facts) for _, facts in c["part"].years)
-        return {"disagreements.html": len(look.disputed)}.get(page.template, 1)
+        return {"disagreements.html": len(look.tables["disputed"])}.get(page.template, 1)
 
     halves: tuple[list, list] = ([], [])
     load = [0, 0]
@@ -242,38 +294,19 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
     return halves
 
 
-def shared_context(site: Site, look: Lookups, preview: bool) -> dict:
+def shared_context(site: Site, look: Lookups, preview: bool, recorder: Recorder) -> dict:
     """What every template sees, whatever the page (fragments are rendered with this too)."""
     fmt = look.fmt
 
-    def absolute(target: str) -> str:  # for canonical links and printed citations
+    def absolute(target) -> str:  # for canonical links and printed citations
+        if not isinstance(target, str):
+            recorder.read(target, "path")
+            target = target.path
         return from_root(site.config.base_url.rstrip("/") + "/", target)
 
-    return dict(site=site, config=site.config, look=look, fmt=fmt, topics=ordered_topics(site), absolute=absolute,
+    return dict(site=site, config=site.config, look=look, fmt=fmt, topics=look.ordered_topics, absolute=absolute,
                 md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
-                supporters=lambda source: supporters(source, look), target_of=target_of,
-                csp=content_security_policy(preview))
-
-
-def render_page(page: OutPage, env: jinja2.Environment, shared: dict, made: Fragments, assets: dict[str, str]) -> str:
-    look = shared["look"]
-    refs = References(page.path, look, look.fmt)
-
-    def url(target: str) -> str:
-        if page.path == "404.html":  # served at any depth, so links start from the site's root path
-            return from_root(base_path(look.site.config.base_url), target)
-        return relative_url(page.path, target)
-
-    context = dict(
-        shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(assets, name)),
-        canonical=shared["absolute"](page.path), cite=refs.marker_html, timeline_path=timeline_path,
-        fact=lambda f, show_topic=False: made.fact_html(f, refs, page.path, show_topic),
-        backlinks=refs.backlinks_html, quotes=lambda ref: made.quotes_html(ref, page.path),
-        cited_source=lambda source: made.source_html(source, page.path),
-        paragraphs=lambda source: source_paragraphs(source, look, url),
-    )
-    context.update(page.context)
-    return env.get_template(page.template).render(context)
+                timeline_path=timeline_path, paths=FIXED_PATHS, csp=content_security_policy(preview))
 
 
 class MissingAsset(LookupError):

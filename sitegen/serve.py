@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
-import gc
 import hashlib
 import html
 import os
@@ -34,6 +33,7 @@ from tornado.websocket import WebSocketClosedError
 
 from .model import Error
 from .pipeline import Report, build
+from .reuse import Reuse
 
 WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the output folder
 POLL_SECONDS = 0.05         # how often the watched files are stat'ed: a few dozen calls
@@ -99,15 +99,17 @@ async def run(preview: Preview, sockets: list, stop: asyncio.Event) -> None:
 
 
 class Preview:
-    """One preview: the project, the folder it is built into, the last good build and the current errors."""
+    """One preview: the project, the folder it is built into, what builds keep for the next, the current errors."""
 
     def __init__(self, root: Path, out: Path, base_url: str, builder: Callable[..., Report] = build):
         self.root, self.out, self.base_url, self.builder = Path(root), Path(out), base_url, builder
         self.errors: list[Error] = []       # while not empty, every page shows them
         self.last_good: Report | None = None
+        self.reuse = Reuse()
         self.files = snapshot(self.root)
         self.pending: set[str] = set()
         self.first_change = self.last_change = 0.0
+        self.read_again = False             # a build failed on files saved just before: read them once more
 
     def application(self) -> web.Application:
         return web.Application([
@@ -128,36 +130,42 @@ class Preview:
             self.pending.update(changed)
         if self.pending and (now - self.last_change >= QUIET_SECONDS or now - self.first_change >= MAX_WAIT_SECONDS):
             changed, self.pending = sorted(self.pending), set()
-            say(self.rebuild(changed))
+            line = self.rebuild(changed)
+            if self.errors and not self.read_again and {e.path for e in self.errors} & set(changed):
+                # an editor's save may truncate the file, then write it: what failed is read again after
+                # one more quiet moment before anyone is shown an error
+                self.read_again, self.errors = True, []
+                self.pending.update(changed)
+                self.first_change = self.last_change = time.monotonic()
+                return
+            self.read_again = False
+            say(line)
             reload_browsers()
 
     def rebuild(self, changed: list[str] = ()) -> str:
-        """Build once, reusing what the last good build rendered; returns the line to print. Never raises."""
+        """Build once, reusing what earlier builds made where it is still right; returns the line to print.
+        Never raises."""
         what = "build" if not changed else changed[0] + (f" and {len(changed) - 1} more" if changed[1:] else "")
         started = time.perf_counter()
-        gc.disable()  # build() pauses the cycle collector too; here it stays paused until the site is frozen
         try:
-            report = self.builder(self.root, self.out, self.base_url, preview=True, explicit_out=True,
-                                  previous=self.last_good)
+            report = self.builder(self.root, self.out, self.base_url, preview=True, stages=self.reuse)
         except Exception as exc:  # a bug in the generator must not stop the preview
             traceback.print_exc()
             self.errors = [crash_error(exc)]
+            self.reuse = Reuse()    # what it kept may be what made it crash
             return f"{what}: the build crashed ({type(exc).__name__}); the browser shows where"
-        finally:
-            # What is alive now (the site just built, kept for the next build) stays until that build: frozen,
-            # the collector does not walk its millions of objects again after every edit. What it replaces is
-            # freed as usual, when nothing refers to it any more.
-            gc.freeze()
-            gc.enable()
         ms = (time.perf_counter() - started) * 1000
         self.errors = report.errors
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
         if report.errors:
             for error in report.errors:
                 print(error, file=sys.stderr, flush=True)
             count = len(report.errors)
             return f"{what}: {count} error{'s' if count != 1 else ''}, shown in the browser ({ms:.0f} ms)"
         self.last_good = report
-        return f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.files} files in {ms:.0f} ms"
+        return (f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.written} files, "
+                f"kept {report.kept} in {ms:.0f} ms")
 
 
 class SiteHandler(web.StaticFileHandler):

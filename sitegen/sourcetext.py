@@ -34,18 +34,6 @@ class Paragraph:
         return f"p-{self.line}"
 
 
-def supporters(source: Source, look) -> list:
-    """The facts and entities that cite this source, in site order, each once."""
-    return [item for item, _ in look.citing.get(source.id, [])]
-
-
-def target_of(item) -> str:
-    """The output page and anchor of a fact or an entity."""
-    if hasattr(item, "kind"):
-        return f"entities/{item.id}/index.html"
-    return f"topics/{item.topic_id}/index.html#{item.id}"
-
-
 def spans_of(source: Source, look) -> list[Span]:
     by_offsets: dict[tuple[int, int], Span] = {}
     for number, (item, cites) in enumerate(look.citing.get(source.id, []), 1):
@@ -58,9 +46,13 @@ def spans_of(source: Source, look) -> list[Span]:
     return sorted(by_offsets.values(), key=lambda s: (s.start, s.end))
 
 
-def source_paragraphs(source: Source, look, url) -> list[Paragraph]:
+def source_paragraphs(source: Source, look, url, recorder) -> list[Paragraph]:
     """Every non-empty line of the article (or, in excerpt mode, the cited sentences), highlighted."""
+    recorder.whole(source)
     spans = spans_of(source, look)
+    for span in spans:  # the links after each passage name the facts and entities citing it
+        for _, item in span.citers:
+            recorder.read(item, "name" if hasattr(item, "kind") else "text")
     starts = line_starts(source.text)
     first, last = source.body
     excerpts = look.site.config.source_text == "excerpts"
@@ -116,7 +108,7 @@ def highlight(text: str, a: int, b: int, spans: list[Span], look, url) -> Markup
 
 
 def citer_links(citers: list, look, url) -> str:
-    links = "".join(f'<a href="{escape(url(target_of(item)))}" title="{escape(_title(item))}">'
+    links = "".join(f'<a href="{escape(url(item))}" title="{escape(_title(item))}">'
                     f'{escape(look.fmt.digits(n))}</a>' for n, item in citers)
     return f'<sup class="cited-by">{links}</sup>'
 

@@ -2,8 +2,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
-from .model import Site
+from .citations import resolve_citations
+from .load import load
+from .model import Error, Site
+from .validate import validate
+
+
+def stats(root: Path) -> tuple[str, list[Error]]:
+    """The report, from the first three stages: counting needs the resolved quotes, not the pages."""
+    site, errors = load(root)
+    if site is not None and not errors:
+        errors = validate(site) + resolve_citations(site)
+    if errors:
+        return "", sorted(set(errors))
+    return report(site), []
 
 
 def uncited_paragraphs(site: Site) -> dict[str, list[tuple[int, str]]]:
@@ -23,7 +37,7 @@ def uncited_paragraphs(site: Site) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
-def stats(site: Site) -> str:
+def report(site: Site) -> str:
     width = max(len(x) for x in ["total"] + [t.id for t in site.topics] + [s.id for s in site.sources])
     topics = {t.id: t for t in site.topics}
     rows = ["Facts per topic:"]

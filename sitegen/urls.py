@@ -1,6 +1,35 @@
-"""Links between output files that work under any URL prefix: relative ones between pages, root-based ones for
-the 404 page (served at any depth) and absolute ones for canonical and printed addresses."""
+"""Where every page lives, and links between output files that work under any URL prefix: relative ones between
+pages, root-based ones for the 404 page (served at any depth) and absolute ones for canonical and printed addresses.
+
+PATTERNS is the one table of output paths: model objects give their `path` from it, and pages, links, the sitemap
+and the dependency records all ask them."""
 from __future__ import annotations
+
+PATTERNS = {
+    "home": "index.html",
+    "topic": "topics/{id}/index.html",
+    "fact": "topics/{topic_id}/index.html#{id}",
+    "timeline": "timeline/index.html",
+    "timeline_part": "timeline/{number}/index.html",
+    "disagreements": "disagreements/index.html",
+    "entities": "entities/index.html",
+    "entity": "entities/{id}/index.html",
+    "sources": "sources/index.html",
+    "source": "sources/{id}/index.html",
+    "passage": "sources/{source_id}/index.html#{anchor}",
+    "page": "{id}/index.html",
+    "data": "data/facts.json",
+    "not_found": "404.html",
+}
+
+
+def path_of(kind: str, **fields) -> str:
+    """The output path of a page (or of a place on it) of this kind: path_of("entity", id="darchiev")."""
+    return PATTERNS[kind].format(**fields)
+
+
+def timeline_path(number: int) -> str:
+    return path_of("timeline") if number == 1 else path_of("timeline_part", number=number)
 
 
 def page_url(path: str) -> str:

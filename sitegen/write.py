@@ -1,18 +1,26 @@
 """Stage 5, write: static assets with fingerprinted names, the sitemap, and an atomic swap of the whole output
-folder so a failed build never leaves a half-written site."""
+folder, so a failed build never leaves a half-written site and a reader never finds none."""
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
+import functools
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
-from pathlib import Path
+from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from .model import Error, Where
+from .urls import page_url, path_of
 
 MARKER = ".sitegen-output"          # written into every output folder; we only ever replace folders holding it
 FINGERPRINTED = {".css", ".js"}     # cached forever by hosts, so their names change with their content
+AT_FDCWD, RENAME_EXCHANGE = -100, 2  # from <fcntl.h> and <linux/fs.h>
 
 
 def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
@@ -69,60 +77,92 @@ def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error
     return []
 
 
-def write(files: dict[str, bytes], out: Path, written: dict[str, bytes] | None = None) -> list[Error]:
-    """Write the site. With `written`, what the previous build wrote into `out` (the preview's own folder), only
-    what changed is written or removed, each file replaced in one rename. Otherwise every file goes into a
-    fresh folder beside `out`, swapped into place in one rename: a published site is never half-written."""
+def site_files(site, planned: list, pages: dict[str, bytes], assets: dict[str, bytes], data: bytes) -> dict:
+    """Every file of the site: the pages, the static files, data/facts.json, the sitemap and robots.txt."""
+    files = dict(pages)
+    files.update(assets)
+    files[path_of("data")] = data
+    files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
+    files["robots.txt"] = robots(site.config.base_url)
+    return files
+
+
+@dataclass
+class Written:
+    """What a write did: files written, files kept from the previous build (linked, not written), and a warning
+    when the previous site could not be removed."""
+    written: int = 0
+    kept: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None = None) -> tuple[Written, list[Error]]:
+    """Write the site into a fresh folder beside `out`, then put it in place of `out` in one step: a reader of the
+    site never finds it half-written or missing. With `previous`, what the last write put in `out`, files that
+    did not change are hard-linked from there instead of written again (the preview's rebuilds)."""
     out = out.resolve()
-    if written is not None and (out / MARKER).is_file():
-        try:
-            update_in_place(files, out, written)
-            return []
-        except OSError as exc:
-            return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+    done = Written()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        lock = os.open(out.parent, os.O_RDONLY)
     except OSError as exc:
-        return [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
+        return done, [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
     try:
-        for rel, data in sorted(files.items()):
-            path = fresh / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        (fresh / MARKER).write_bytes(b"")
-        os.chmod(fresh, 0o755)
-        swap_into_place(fresh, out)
-    except BaseException as exc:
-        shutil.rmtree(fresh, ignore_errors=True)  # whatever stopped us (Ctrl-C too), leave no half-written folder
-        if isinstance(exc, OSError):
-            return [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
-        raise
-    return []
+        fcntl.flock(lock, fcntl.LOCK_EX)   # one build at a time writes beside `out`
+        done.warnings += remove_leftovers(out)
+        try:
+            fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        except OSError as exc:
+            return done, [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
+        try:
+            fill(fresh, files, out if previous is not None and (out / MARKER).is_file() else None, previous, done)
+            old = swap_into_place(fresh, out)
+        except BaseException as exc:
+            shutil.rmtree(fresh, ignore_errors=True)  # whatever stopped us (Ctrl-C too), leave no half-written folder
+            if isinstance(exc, OSError):
+                return done, [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+            raise
+        if old is not None:
+            done.warnings += remove_tree(old)
+    except OSError as exc:
+        return done, [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
+    finally:
+        os.close(lock)
+    return done, []
 
 
-def update_in_place(files: dict[str, bytes], out: Path, written: dict[str, bytes]) -> None:
-    """Bring `out`, holding `written`, to `files`: changed files replaced, gone ones removed with empty folders."""
+def fill(fresh: Path, files: dict[str, bytes], current: Path | None, previous: dict[str, bytes] | None,
+         done: Written) -> None:
+    """Put every file into `fresh`: linked from `current` when `previous` says it holds the same bytes there."""
+    made = {fresh}
     for rel, data in sorted(files.items()):
-        if written.get(rel) != data:
-            path = out / rel
+        path = fresh / rel
+        if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
-            scratch = path.with_name(f".{path.name}.new")
-            scratch.write_bytes(data)
-            os.replace(scratch, path)
-    for rel in sorted(written.keys() - files.keys(), reverse=True):
-        path = out / rel
-        path.unlink(missing_ok=True)
-        for folder in path.parents:
-            if folder == out or any(folder.iterdir()):
-                break
-            folder.rmdir()
+            made.update(path.parents)
+        old = previous.get(rel) if current is not None else None
+        if old is not None and (old is data or old == data):
+            try:
+                os.link(current / rel, path)
+                done.kept += 1
+                continue
+            except OSError:
+                pass  # a file someone removed by hand, another file system: write it
+        path.write_bytes(data)
+        done.written += 1
+    (fresh / MARKER).write_bytes(b"")
+    os.chmod(fresh, 0o755)
 
 
-def swap_into_place(fresh: Path, out: Path) -> None:
+def swap_into_place(fresh: Path, out: Path) -> Path | None:
+    """`fresh` becomes `out`; returns where the previous site now is (to remove), or None if there was none.
+    On Linux the two folders trade places in one step (renameat2 with RENAME_EXCHANGE); elsewhere, or on a file
+    system without it, two renames leave a moment without `out`."""
     if not out.exists():
         fresh.rename(out)
-        return
+        return None
+    if exchange(fresh, out):
+        return fresh
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     old.rmdir()
     out.rename(old)
@@ -131,4 +171,41 @@ def swap_into_place(fresh: Path, out: Path) -> None:
     except OSError:
         old.rename(out)  # put the previous site back before reporting
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    return old
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False where the system cannot."""
+    rename = getattr(_libc(), "renameat2", None) if sys.platform.startswith("linux") else None
+    if rename is None:
+        return False
+    if rename(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def remove_leftovers(out: Path) -> list[str]:
+    """Folders a killed build left beside `out` (a half-written new site, a half-removed old one)."""
+    warnings = []
+    for path in sorted(out.parent.glob(f".{out.name}.new-*")) + sorted(out.parent.glob(f".{out.name}.old-*")):
+        if path.is_dir() and not path.is_symlink():
+            warnings += remove_tree(path)
+    return warnings
+
+
+def remove_tree(path: Path) -> list[str]:
+    """Remove a previous site; a warning naming it if it cannot be (the next build tries again)."""
+    problems: list[str] = []
+    shutil.rmtree(path, onerror=lambda _fn, _path, info: problems.append(getattr(info[1], "strerror", None)
+                                                                          or str(info[1])))
+    if problems and path.exists():
+        return [f"could not remove the previous site {path}: {problems[0]}; remove it by hand"]
+    return []

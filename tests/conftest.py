@@ -40,7 +40,7 @@ def project(tmp_path):
 def real_site(tmp_path_factory) -> Path:
     """The real site (this repository's content), built once per test session."""
     out = tmp_path_factory.mktemp("real") / "_site"
-    report = build(ROOT, out, explicit_out=True)
+    report = build(ROOT, out)
     assert report.ok, "\n".join(map(str, report.errors))
     return out
 

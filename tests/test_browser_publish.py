@@ -9,7 +9,7 @@ import pytest
 
 from conftest import copy_project
 from sitegen import build
-from sitegen.render import base_path, page_url
+from sitegen.urls import base_path, page_url
 from tools.checks import axe_source, html_files
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ REAL_BASE = "https://example.org/embassy-talks/"     # site.yaml
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser-fixture")
-    report = build(copy_project("basic", tmp / "project"), tmp / "_site", explicit_out=True)
+    report = build(copy_project("basic", tmp / "project"), tmp / "_site")
     assert report.ok, "\n".join(map(str, report.errors))
     return tmp / "_site"
 

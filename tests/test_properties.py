@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, copy_project
 from sitegen import build
 from sitegen.model import Error
-from sitegen.render import make_env
+from sitegen.reuse import Reuse
 
 FILES = ["site.yaml", "content/sources.yaml", "content/topics/flights.yaml", "content/topics/meetings.yaml",
          "content/pages/about.md", "seeds/one.txt"]
@@ -35,16 +35,16 @@ PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 def workspace(tmp_path_factory):
     """One copy of the basic fixture for every example; each example restores the file it changed."""
     root = copy_project("basic", tmp_path_factory.mktemp("properties") / "project")
-    return root, make_env(root / "templates")
+    return root, Reuse()   # the preview's way: whatever the input, it must report what a cold build would
 
 
 def build_with(workspace, rel: str, data: bytes):
-    root, env = workspace
+    root, reuse = workspace
     path = root / rel
     original = path.read_bytes()
     path.write_bytes(data)
     try:
-        report = build(root, write_output=False, env=env)
+        report = build(root, write_output=False, stages=reuse)
     finally:
         path.write_bytes(original)
     assert_sane(report, root, rel, data)

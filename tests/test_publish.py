@@ -15,7 +15,8 @@ import yaml
 
 from conftest import ROOT, copy_project
 from sitegen import build
-from sitegen.render import content_security_policy, page_url
+from sitegen.render import content_security_policy
+from sitegen.urls import page_url
 from sitegen.text import Formatter
 from tools.checks import crawl, html_files, is_resource, read_page, vnu_command
 
@@ -25,7 +26,7 @@ LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def build_project(project_dir: Path, out: Path, base_url: str | None = None) -> Path:
-    report = build(project_dir, out, base_url, explicit_out=True)
+    report = build(project_dir, out, base_url)
     assert report.ok, "\n".join(map(str, report.errors))
     return out
 

@@ -3,7 +3,7 @@ import re
 
 from sitegen import build
 from sitegen.model import Error
-from sitegen.render import relative_url
+from sitegen.urls import relative_url
 
 from helpers import line_of, replace_in
 
@@ -175,7 +175,7 @@ from pathlib import Path
 from sitegen.citations import resolve_citations
 from sitegen.load import load
 from sitegen.parallel import can_fork
-from sitegen.render import make_env, render
+from sitegen.render import Renderer, make_env, plan_pages
 from sitegen.write import collect_assets
 import sitegen.load
 root = Path(sys.argv[1])
@@ -185,18 +185,21 @@ assert load(root) == (site, [])
 resolve_citations(site)
 env, assets = make_env(root / "templates"), collect_assets(root)[0]
 assert can_fork()  # a fresh single-threaded process: the second renderer really is forked
-serial, errors = render(site, env, assets, parallel=False)
-both, more = render(site, env, assets, parallel=True)
+def render(env, parallel):
+    pages, errors = Renderer(site, env, assets, False).render(plan_pages(site), parallel=parallel)
+    return {path: (r.html, r.reads) for path, r in pages.items()}, errors
+serial, errors = render(env, False)
+both, more = render(env, True)
 assert errors == more == [] and both == serial and list(both) == list(serial)
 print("same bytes from", len(both), "pages")
 # a template error met by either process is reported once, with its file and line
 template = root / "templates/source.html"
 template.write_text(template.read_text(encoding="utf-8").replace("source.headline|bidi", "source.headlin"))
-_, errors = render(site, make_env(root / "templates"), assets, parallel=True)
+_, errors = render(make_env(root / "templates"), True)
 print([(e.path, e.line) for e in errors])
 fact = root / "templates/partials/fact.html"  # facts are rendered on two cores before the pages
 fact.write_text(fact.read_text(encoding="utf-8").replace("f.text", "f.txt"))
-_, errors = render(site, make_env(root / "templates"), assets, parallel=True)
+_, errors = render(make_env(root / "templates"), True)
 print([(e.path, e.line) for e in errors])
 broken = root / "content/topics/meetings.yaml"
 broken.write_text(broken.read_text(encoding="utf-8").replace("facts:", "facts: [", 1))
@@ -238,34 +241,10 @@ def test_each_cited_by_list_names_a_fact_once(real_site):
             assert numbers == sorted(numbers, key=int)
 
 
-def test_each_fact_and_quote_is_rendered_once_however_many_pages_show_it(project, monkeypatch):
-    from sitegen import fragments
-
-    rendered = []
-    real_once = fragments.Fragments._once
-
-    def counting_once(self, store, item, partial, macro):
-        if id(item) not in store:
-            rendered.append((macro, getattr(item, "id", None) or id(item)))
-        return real_once(self, store, item, partial, macro)
-
-    monkeypatch.setattr(fragments.Fragments, "_once", counting_once)
-    out = built(project())
-    facts = [name for macro, name in rendered if macro == "fact"]
-    # met-in-istanbul is on its topic page, the timeline and round-one's page: rendered once, shown three times
-    assert sorted(facts) == sorted(set(facts)) and "met-in-istanbul" in facts
-    shown = [p for p in ("topics/meetings/index.html", "timeline/index.html", "entities/round-one/index.html")
-             if 'id="met-in-istanbul"' in html(out, p)]
-    assert len(shown) == 3
-    quotes = [name for macro, name in rendered if macro == "quote"]
-    assert quotes and len(quotes) == len(set(quotes))
-
-
-def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once(project, monkeypatch):
-    import sitegen.render
-
-    monkeypatch.setattr(sitegen.render, "TIMELINE_PAGE_SIZE", 1)
-    out = built(project())
+def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once(project):
+    root = project()
+    replace_in(root / "site.yaml", "digits: arab", "digits: arab\ntimeline_page_size: 1")
+    out = built(root)
     pages = sorted(out.glob("timeline/**/index.html"))
     assert [p.relative_to(out).as_posix() for p in pages] == [
         "timeline/2/index.html", "timeline/3/index.html", "timeline/index.html"]
@@ -275,5 +254,5 @@ def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once
     assert second.count('<nav class="pager"') == 2 and '<a aria-current="page">٢</a>' in second  # digits: arab
     assert '<a href="../../timeline/">١</a>' in second and '<a href="../../timeline/3/">٣</a>' in second
     assert "<title>الخط الزمني (٢ من ٣)" in second
-    monkeypatch.undo()  # the usual size: one page, no pager
+    # the usual size: one page, no pager
     assert '<nav class="pager"' not in html(built(project()), "timeline/index.html")

@@ -28,6 +28,7 @@ from conftest import ROOT
 
 from helpers import line_of, replace_in, tree
 from sitegen import build
+from sitegen.reuse import Reuse
 from sitegen.serve import MAX_WAIT_SECONDS, POLL_SECONDS, QUIET_SECONDS, Preview, run, snapshot
 
 FACT = "اقترحت روسيا استئناف الرحلات المباشرة."    # a fact's text in tests/fixtures/basic/content/topics/flights.yaml
@@ -162,7 +163,7 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا جديدًا.")
     wait_until(lambda: "اقترحت روسيا أمرًا جديدًا." in fetch(server.url + "topics/flights/")[1], what="the edit")
     line = wait_until(lambda: server.rebuilds() and server.rebuilds()[-1], what="the rebuild's line")
-    assert re.fullmatch(r"content/topics/flights\.yaml: rendered \d+ of \d+ pages, wrote \d+ files in \d+ ms\n", line)
+    assert re.fullmatch(r"content/topics/flights\.yaml: rendered \d+ of \d+ pages, wrote \d+ files, kept \d+ in \d+ ms\n", line)
 
     replace_in(site / FLIGHTS, "    text: \"اقترحت روسيا أمرًا", "    txet: \"اقترحت روسيا أمرًا")
     expected = build(site, write_output=False).errors
@@ -362,7 +363,6 @@ SECOND_FACT = """  - id: flights-suspended
         quote: "وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"
 """
 EDITS = {  # name: (file, old text, new text, whether fewer pages than all are rendered)
-    # facts of a topic file: narrowed to the pages that show them
     "fact text": (FLIGHTS, FACT, "اقترحت روسيا شيئًا آخر.", True),
     "fact date": (FLIGHTS, 'date: "2022"', 'date: "2021"', True),
     "fact removed": (FLIGHTS, SECOND_FACT, "", True),
@@ -374,73 +374,100 @@ EDITS = {  # name: (file, old text, new text, whether fewer pages than all are r
         f'      - text: "رواية."\n        citations:\n          - source: {s}\n            quote: "{q}"\n'
         for s, q in (("one", "يوم الخميس"), ("two", "بعد بدء الحرب"))), True),
     "topic summary": (FLIGHTS, "الرحلات المعلّقة واقتراح استئنافها.", "ملخص جديد.", True),
-    # anything else: every page
+    "entity name": ("content/topics/meetings.yaml", 'name: "ألكسندر دارشييف"', 'name: "أ. دارشييف"', True),
+    "source date reasoning": ("content/sources.yaml", "عن لقاء 27 فبراير.", "عن اللقاء.", True),
+    "seed": ("seeds/one.txt", "شارك", "شارك\nسطر أخير", True),
+    # what every page shows (the navigation, the footer) or is made with: every page
     "topic title": (FLIGHTS, 'title: "الرحلات الجوية"', 'title: "الطيران"', False),
-    "entity name": ("content/topics/meetings.yaml", 'name: "ألكسندر دارشييف"', 'name: "أ. دارشييف"', False),
-    "source date reasoning": ("content/sources.yaml", "عن لقاء 27 فبراير.", "عن اللقاء.", False),
-    "seed": ("seeds/one.txt", "شارك", "شارك\nسطر أخير", False),
     "site title": ("site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"', False),
     "template": ("templates/base.html", "</main>", "</main>\n<!-- edited -->", False),
     "stylesheet": ("static/style.css", ":root {", ":root {\n  --edited: 1;", False),
-    "page body": ("content/pages/about.md", "\n---\n", "\n---\nسطر جديد.\n\n", False),
+    "page body": ("content/pages/about.md", "\n---\n", "\n---\nسطر جديد.\n\n", True),
 }
 
 
 def cold_tree(root: Path, out: Path) -> dict[str, bytes]:
-    report = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    report = build(root, out, "http://127.0.0.1:8000/", preview=True)
     assert report.ok, report.errors
     return tree(out)
+
+
+def preview_build(root: Path, out: Path, reuse: Reuse):
+    report = build(root, out, "http://127.0.0.1:8000/", preview=True, stages=reuse)
+    assert report.ok, report.errors
+    return report
 
 
 @pytest.mark.parametrize("name", EDITS)
 def test_incremental_rebuild_writes_exactly_what_a_cold_build_writes(project, tmp_path, name):
     path, old, new, narrowed = EDITS[name]
-    site = project()
-    first = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
-    assert first.ok and first.rendered == first.pages
+    site, reuse = project(), Reuse()
+    first = preview_build(site, tmp_path / "inc", reuse)
+    assert first.rendered == first.pages
     replace_in(site / path, old, new)
-    again = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
-    assert again.ok, again.errors
+    again = preview_build(site, tmp_path / "inc", reuse)
     assert (again.rendered < again.pages) == narrowed, (again.rendered, again.pages)
     assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
 
 
 def test_incremental_rebuilds_of_the_real_site_match_cold_builds_across_a_failed_build(tmp_path):
-    site = copy_real_project(tmp_path / "project")
+    site, reuse = copy_real_project(tmp_path / "project"), Reuse()
     out = tmp_path / "inc"
-    report = build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
-    assert report.ok, report.errors
+    preview_build(site, out, reuse)
     topics = sorted((site / "content/topics").glob("*.yaml"))
     for step, topic in enumerate(topics[:2]):
         topic.write_text(first_fact_edited(topic.read_text(encoding="utf-8"), f"تعديل {step}:"), encoding="utf-8")
         if step == 1:  # a broken build in between: the next good one still starts from the last good one
             broken = topic.read_text(encoding="utf-8")
             topic.write_text(broken.replace("\nfacts:", "\nfacts: [", 1), encoding="utf-8")
-            assert not build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True,
-                             previous=report).ok
+            assert not build(site, out, "http://127.0.0.1:8000/", preview=True, stages=reuse).ok
             topic.write_text(broken, encoding="utf-8")
-        report = build(site, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=report)
-        assert report.ok, report.errors
+        report = preview_build(site, out, reuse)
         assert report.rendered < report.pages
         assert tree(out) == cold_tree(site, tmp_path / f"cold{step}"), topic.name
 
 
-def test_an_edit_renders_only_the_pages_that_show_the_changed_fact(project, tmp_path):
-    from sitegen.pipeline import affected_pages
-
-    site = project()
-    first = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+def test_an_edit_renders_only_the_pages_that_read_the_changed_fact(project, tmp_path):
+    site, reuse = project(), Reuse()
+    preview_build(site, tmp_path / "inc", reuse)
+    before = tree(tmp_path / "inc")
     # delegation-head: no date, no variants, cites source two, names darchiev
     replace_in(site / "content/topics/meetings.yaml", "رأس ألكسندر دارشييف الوفد الروسي.", "ترأس دارشييف الوفد.")
-    again = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
-    assert again.ok
-    assert affected_pages(first.cache.site, again.cache.site) == {
-        "topics/meetings/index.html", "sources/two/index.html", "entities/darchiev/index.html",
-        "index.html", "entities/index.html", "sources/index.html", "404.html"}
-    # the unchanged topic file was not parsed again
-    assert next(t for t in again.site.topics if t.id == "flights") is \
-        next(t for t in first.site.topics if t.id == "flights")
-    assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
+    again = preview_build(site, tmp_path / "inc", reuse)
+    after = tree(tmp_path / "inc")
+    changed = sorted(path for path in after if before.get(path) != after[path])
+    assert changed == ["data/facts.json", "entities/darchiev/index.html", "sources/two/index.html",
+                       "topics/meetings/index.html"]
+    assert again.rendered == 3 and again.written == 4 and again.kept == again.files - 4
+    assert after == cold_tree(site, tmp_path / "cold")
+
+
+def test_a_template_that_starts_reading_more_is_followed_by_its_pages(project, tmp_path):
+    site, reuse = project(), Reuse()
+    out = tmp_path / "inc"
+    preview_build(site, out, reuse)
+    replace_in(site / "templates/entity.html", "{% endblock %}",
+               '<p class="count">{{ look.topics[entity.topic_id].facts|length }} وقائع</p>\n{% endblock %}')
+    preview_build(site, out, reuse)
+    replace_in(site / "content/topics/meetings.yaml", "  - id: delegation-head", "  - id: delegation-head-gone")
+    replace_in(site / "content/topics/meetings.yaml", "\n  - id: delegation-head-gone", "\n  - id: x\n    text: t\n"
+               "    citations: [{source: two, quote: ألكسندر دارشييف}]\n  - id: y")
+    report = preview_build(site, out, reuse)
+    assert report.rendered < report.pages
+    assert tree(out) == cold_tree(site, tmp_path / "cold")
+
+
+def test_an_undone_seed_edit_leaves_no_offset_behind(project, tmp_path):
+    site, reuse = project(), Reuse()
+    out = tmp_path / "inc"
+    preview_build(site, out, reuse)
+    seed = site / "seeds/two.txt"
+    original = seed.read_text(encoding="utf-8")
+    seed.write_text(original.replace("ورأس الوفد", "ورأس  الوفد"), encoding="utf-8")   # a passage one longer
+    preview_build(site, out, reuse)
+    seed.write_text(original, encoding="utf-8")
+    preview_build(site, out, reuse)
+    assert tree(out) == cold_tree(site, tmp_path / "cold")
 
 
 PAGED_EDITS = {  # edits that move facts on the timeline; with one fact a page, the number of pages may change
@@ -451,15 +478,12 @@ PAGED_EDITS = {  # edits that move facts on the timeline; with one fact a page, 
 
 
 @pytest.mark.parametrize("name", ["fact text", "fact date", "fact removed", "fact gets variants", *PAGED_EDITS])
-def test_incremental_rebuilds_of_a_paged_timeline_write_what_a_cold_build_writes(project, tmp_path, monkeypatch,
-                                                                                 name):
-    import sitegen.render
-
-    monkeypatch.setattr(sitegen.render, "TIMELINE_PAGE_SIZE", 1)  # three timeline pages in the fixture
+def test_incremental_rebuilds_of_a_paged_timeline_write_what_a_cold_build_writes(project, tmp_path, name):
     path, old, new, _ = EDITS.get(name) or PAGED_EDITS[name]
-    site = project()
-    first = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    site, reuse = project(), Reuse()
+    replace_in(site / "site.yaml", "digits: arab", "digits: arab\ntimeline_page_size: 1")
+    preview_build(site, tmp_path / "inc", reuse)
     replace_in(site / path, old, new)
-    again = build(site, tmp_path / "inc", "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
-    assert again.ok and again.rendered < again.pages, again.errors
+    again = preview_build(site, tmp_path / "inc", reuse)
+    assert again.rendered < again.pages
     assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")

@@ -10,8 +10,8 @@ from helpers import line_of, replace_in, tree
 
 def test_two_builds_of_the_same_input_are_byte_identical(project, tmp_path):
     root = project()
-    a = build(root, tmp_path / "a", explicit_out=True)
-    b = build(root, tmp_path / "b", explicit_out=True)
+    a = build(root, tmp_path / "a")
+    b = build(root, tmp_path / "b")
     assert a.ok and b.ok
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
@@ -79,17 +79,20 @@ def test_refused_output_dir_is_reported_as_an_error(project):
                                                    "choose e.g. _site")]
 
 
-def test_the_preview_updates_its_folder_in_place_removing_pages_that_are_gone(project, tmp_path):
-    root = project()
+def test_the_preview_links_unchanged_files_and_drops_pages_that_are_gone(project, tmp_path):
+    from sitegen.reuse import Reuse
+
+    root, reuse = project(), Reuse()
     out = tmp_path / "preview"
-    first = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    build(root, out, "http://127.0.0.1:8000/", preview=True, stages=reuse)
     assert (out / "about/index.html").is_file()
     untouched = (out / "data/facts.json").stat().st_ino
     (root / "content/pages/about.md").unlink()
-    again = build(root, out, "http://127.0.0.1:8000/", preview=True, explicit_out=True, previous=first)
+    again = build(root, out, "http://127.0.0.1:8000/", preview=True, stages=reuse)
     assert again.ok, again.errors
     assert not (out / "about").exists()                             # the page and its folder are gone
-    assert (out / "data/facts.json").stat().st_ino == untouched     # an unchanged file is not rewritten
-    cold = build(root, tmp_path / "cold", "http://127.0.0.1:8000/", preview=True, explicit_out=True)
+    assert (out / "data/facts.json").stat().st_ino == untouched     # an unchanged file is linked, not rewritten
+    assert again.kept and again.written and again.kept + again.written == again.files
+    cold = build(root, tmp_path / "cold", "http://127.0.0.1:8000/", preview=True)
     assert cold.ok and tree(out) == tree(tmp_path / "cold")
-    assert not [p for p in out.rglob(".*.new")]                      # no scratch file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cold", "preview", "project0"]   # nothing left beside

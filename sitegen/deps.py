@@ -1,0 +1,237 @@
+"""What a page read while it rendered, and what that is worth now: the dependency records behind every reuse.
+
+Templates reach the model through Jinja's attribute and item lookups and through the tables of `Lookups`; a
+`RecordingEnvironment` and the `Tracked*` tables note each read as a key, (kind, id, attribute), on the `Recorder`.
+`Digests` turns a key into a hash of what it names in one build's site. A page (or fragment) rendered in one build is
+still right in the next if every key it read hashes the same there: nothing is declared by hand.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import PurePath
+from typing import Iterator
+
+import jinja2
+
+from .model import Entity, Fact, Page, Site, Source, Topic
+
+# Objects with an id, named in keys by (kind, id): a read of one of their attributes depends on that attribute only.
+KINDS = {Fact: "fact", Entity: "entity", Topic: "topic", Source: "source", Page: "page", Site: "site"}
+ATOMS = (str, int, float, bool, type(None), bytes)
+
+
+def identity(obj) -> tuple | None:
+    """(kind, id) of a model object with an id, else None."""
+    kind = KINDS.get(type(obj))
+    if kind is None:
+        return None
+    return (kind, "" if kind == "site" else obj.id)
+
+
+class Recorder:
+    """Collects the keys read by whatever is rendering now: a page, or a fragment inside it (nested)."""
+
+    def __init__(self):
+        self._open: list[set] = []
+
+    def start(self) -> None:
+        self._open.append(set())
+
+    def stop(self) -> frozenset:
+        keys = frozenset(self._open.pop())
+        if self._open:  # what a fragment read, the page showing it read too
+            self._open[-1].update(keys)
+        return keys
+
+    def note(self, key: tuple) -> None:
+        if self._open:
+            self._open[-1].add(key)
+
+    def add(self, keys) -> None:
+        """Keys read earlier for something this render reuses (a fragment rendered by an earlier page or build)."""
+        if self._open:
+            self._open[-1].update(keys)
+
+    def read(self, obj, name) -> None:
+        """An attribute (or item) of a model object was read."""
+        if self._open:
+            ident = identity(obj)
+            if ident is not None:
+                self._open[-1].add(ident + (name,))
+
+    def whole(self, obj) -> None:
+        """Everything of a model object was read (a fact placed on a page)."""
+        if self._open:
+            ident = identity(obj)
+            if ident is not None:
+                self._open[-1].add(ident + (None,))
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """Jinja compiles `a.b` and `a[b]` to these two methods: the one place every template read passes."""
+    recorder: Recorder | None = None
+
+    def getattr(self, obj, attribute):
+        if self.recorder is not None:
+            self.recorder.read(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        if self.recorder is not None and isinstance(argument, str):
+            self.recorder.read(obj, argument)
+        return super().getitem(obj, argument)
+
+
+class TrackedMap:
+    """A read-only table of the site (entities by id, facts by entity, ...) that notes each key looked up."""
+
+    def __init__(self, name: str, data: dict, recorder: Recorder):
+        self.name, self._data, self._recorder = name, data, recorder
+
+    def __getitem__(self, key):
+        self._recorder.note(("look", self.name, key))
+        return self._data[key]
+
+    def get(self, key, default=None):
+        self._recorder.note(("look", self.name, key))
+        return self._data.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._recorder.note(("look", self.name, key))
+        return key in self._data
+
+    def raw(self) -> dict:
+        """The table itself, for the digests and for Python code that records its own reads."""
+        return self._data
+
+
+class TrackedList:
+    """A read-only list of the site (topics in order, meetings, ...) that notes being read, as a whole."""
+
+    def __init__(self, name: str, items: list, recorder: Recorder):
+        self.name, self._items, self._recorder = name, items, recorder
+
+    def __iter__(self) -> Iterator:
+        self._recorder.note(("look", self.name, None))
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        self._recorder.note(("look", self.name, None))
+        return len(self._items)
+
+    def __getitem__(self, index):
+        self._recorder.note(("look", self.name, None))
+        return self._items[index]
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def raw(self) -> list:
+        return self._items
+
+
+def _compare_fields(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+
+
+class Digests:
+    """Hashes of what keys name in one build's site. Model objects inside a value count by their (kind, id): what
+    a template then reads of them is a key of its own. A fact's hash is kept between builds while it is the same
+    object with the same citation offsets (loaded objects are never changed, except the offsets resolve_citations
+    sets)."""
+
+    def __init__(self, site: Site, tables: dict, kept: dict | None = None):
+        self.site = site
+        self.tables = tables                # name -> dict or list, the Lookups tables of this build
+        self.objects = {("site", ""): site}
+        for kind, items in (("topic", site.topics), ("source", site.sources), ("page", site.pages),
+                            ("entity", site.entities()), ("fact", site.facts())):
+            for item in items:
+                self.objects.setdefault((kind, item.id), item)
+        self.kept = kept if kept is not None else {}   # id(fact) -> (fact, offsets, digest), from the last build
+        self._whole: dict[int, bytes] = {}
+        self._keys: dict[tuple, bytes | None] = {}
+        self._fields: dict[type, tuple] = {}
+
+    def of(self, key: tuple) -> bytes | None:
+        """The hash of what the key names now; None when it names nothing (an id no longer in the site)."""
+        found = self._keys.get(key, False)
+        if found is False:
+            found = self._keys[key] = self._compute(key)
+        return found
+
+    def _compute(self, key: tuple) -> bytes | None:
+        kind, ident, name = key
+        if kind == "look":
+            table = self.tables.get(ident)
+            if table is None:
+                return None
+            if name is None:
+                return self.value(table)
+            return self.value(table[name]) if name in table else None
+        obj = self.objects.get((kind, ident))
+        if obj is None:
+            return None
+        if name is None:
+            return self.whole(obj)
+        value = getattr(obj, name, None)
+        if callable(value):     # Site.facts(), Site.entities(): read by calling them
+            value = value()
+        return self.value(value)
+
+    def whole(self, obj) -> bytes:
+        """The hash of all of a model object's content fields."""
+        found = self._whole.get(id(obj))
+        if found is not None:
+            return found
+        if type(obj) is Fact:
+            offsets = tuple((c.start, c.end, c.paragraph) for c in obj.all_citations())
+            entry = self.kept.get(id(obj))
+            if entry is None or entry[0] is not obj or entry[1] != offsets:
+                entry = self.kept[id(obj)] = (obj, offsets, _hash(self._canon_fields(obj)))
+            found = entry[2]
+        else:
+            found = _hash(self._canon_fields(obj))
+        self._whole[id(obj)] = found
+        return found
+
+    def value(self, value) -> bytes:
+        return _hash(self.canon(value))
+
+    def canon(self, value):
+        """A nested tuple standing for the value: model objects by (kind, id), other dataclasses by their fields."""
+        cls = type(value)
+        if cls in ATOMS or isinstance(value, str):
+            return value
+        if isinstance(value, PurePath):
+            return str(value)
+        if cls is list or cls is tuple:
+            return tuple(self.canon(v) for v in value)
+        if cls is dict:
+            return tuple((k, self.canon(v)) for k, v in value.items())
+        ident = identity(value)
+        if ident is not None:
+            return ident
+        if dataclasses.is_dataclass(value):
+            return self._canon_fields(value)
+        raise TypeError(f"cannot take the digest of a {cls.__name__}")
+
+    def _canon_fields(self, obj) -> tuple:
+        cls = type(obj)
+        names = self._fields.get(cls)
+        if names is None:
+            names = self._fields[cls] = _compare_fields(cls)
+        return (cls.__name__,) + tuple(self.canon(getattr(obj, n)) for n in names)
+
+    def still(self, recorded: dict) -> bool:
+        """Whether every key of a record hashes now as it did when it was recorded."""
+        of = self.of
+        return all(of(key) == digest for key, digest in recorded.items())
+
+    def record(self, keys) -> dict:
+        return {key: self.of(key) for key in keys}
+
+
+def _hash(canon) -> bytes:
+    return hashlib.blake2b(repr(canon).encode("utf-8"), digest_size=16).digest()

@@ -1,0 +1,111 @@
+"""What the preview keeps from one build to the next, each piece keyed by the content it came from.
+
+`Reuse` runs the same stages as a one-off build (pipeline.Stages) and adds memory between builds:
+- load reads again only the topic files whose text changed (and, inside one, only the facts that changed);
+- resolve_citations looks up each quote by the hash of its article and the quote itself;
+- render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
+  templates, static files and settings are the same; fragments and facts.json lines likewise, by the hash of the
+  fact they show;
+- write links the files that did not change from the folder the last write made.
+Each table is replaced by what the latest build used, so memory stays flat however long the preview runs.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .citations import resolve_citations
+from .facts_json import fact_line
+from .fragments import FragmentStore
+from .load import load
+from .model import Error, Site
+from .pipeline import Output, Stages
+from .render import Rendered, make_env
+from .write import write
+
+
+class Reuse(Stages):
+    def __init__(self):
+        self.topics: dict = {}          # topic file -> the Topic last read from it
+        self.quotes: dict = {}          # (article hash, quote) -> (start, end, line)
+        self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
+        self.env = None
+        self.pages: dict[str, tuple[bytes, bytes, dict]] = {}   # path -> (page hash, html, {key: digest read})
+        self.store = FragmentStore()
+        self.kept: dict = {}            # id(fact) -> (fact, offsets, digest), for deps.Digests
+        self.lines: dict = {}           # fact digest -> its line of facts.json
+        self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
+
+    def load(self, root: Path) -> tuple[Site | None, list[Error]]:
+        site, errors = load(root, self.topics)
+        if site is not None:  # a file read with errors is read whole again next time, and its errors found again
+            broken = {e.path for e in errors}
+            self.topics = {t.where.path: t for t in site.topics if t.where.path not in broken}
+        return site, errors
+
+    def resolve_citations(self, site: Site) -> list[Error]:
+        table: dict = {}
+        errors = resolve_citations(site, self.quotes, table)
+        self.quotes = table
+        return errors
+
+    def render(self, site: Site, preview: bool) -> Output:
+        output = super().render(site, preview)
+        self.store.prune()
+        live = {id(f) for f in site.facts()}
+        self.kept = {k: v for k, v in self.kept.items() if k in live}
+        return output
+
+    def environment(self, site: Site, assets: dict[str, str], preview: bool):
+        inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
+        if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused
+            self.inputs, self.env = inputs, make_env(site.root / "templates")
+            self.pages, self.store, self.lines = {}, FragmentStore(), {}
+        return self.env
+
+    def fragments(self) -> FragmentStore:
+        return self.store
+
+    def fact_digests(self) -> dict:
+        return self.kept
+
+    def fact_lines(self, digests):
+        previous, self.lines = self.lines, {}
+
+        def line_of(fact):
+            key = digests.whole(fact)
+            line = self.lines[key] = previous.get(key) or fact_line(fact)
+            return line
+        return line_of
+
+    def reusable(self, planned: list, digests) -> dict[str, bytes]:
+        reused = {}
+        for page in planned:
+            old = self.pages.get(page.path)
+            if old is not None and old[0] == page_digest(page, digests) and digests.still(old[2]):
+                reused[page.path] = old[1]
+        return reused
+
+    def remember(self, planned: list, rendered: dict[str, Rendered], digests) -> None:
+        self.pages = {p.path: (page_digest(p, digests), rendered[p.path].html, digests.record(rendered[p.path].reads))
+                      if p.path in rendered else self.pages[p.path] for p in planned}
+
+    def write(self, files: dict[str, bytes], out: Path):
+        previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None
+        done, errors = write(files, out, previous)
+        if not errors:
+            self.on_disk = (out, files)
+        return done, errors
+
+
+def page_digest(page, digests) -> bytes:
+    """What a page is before anything is read: its place, template, titles and the objects it is given."""
+    return digests.value((page.path, page.template, page.title, page.description, page.in_sitemap, page.context))
+
+
+def folder_digest(folder: Path) -> str:
+    """A hash of every file under `folder`, names and contents."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -1,0 +1,229 @@
+"""The preview's rebuilds equal cold builds: random sequences of edits, each followed by the preview's own
+incremental build and, when it succeeds, a comparison of its whole output folder with a cold build, byte for byte."""
+from __future__ import annotations
+
+import resource
+import shutil
+import signal
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from conftest import copy_project
+from helpers import tree
+from sitegen import build
+from sitegen.reuse import Reuse
+
+URL = "http://127.0.0.1:8000/"
+FLIGHTS = "content/topics/flights.yaml"
+MEETINGS = "content/topics/meetings.yaml"
+QUOTES = [  # verbatim passages of the fixture's seeds
+    ("one", "واقترحت روسيا استئناف الرحلات الجوية المباشرة بين البلدين عبر Türkiye"),
+    ("one", "اجتمع الوفدان في إسطنبول يوم الخميس"),
+    ("one", "وقال المتحدث إن المحادثات كانت “بناءة”"),
+    ("two", "وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"),
+    ("two", "ورأس الوفد الروسي ألكسندر دارشييف"),
+    ("two", "عُقد اللقاء في 27 فبراير 2025 في إسطنبول"),
+]
+WORDS = ["اقترحت", "روسيا", "الرحلات", "السفارة", "الوفد", "بناءة", "Türkiye", "2025", "**مهم**", "إسطنبول"]
+DATES = [None, "2022", "2025", "2025-02", "2025-02-27", "2025-03-01", {"value": "2025-02-28", "inferred": "استنتاج."}]
+ENTITY_READS = "<p class=\"count\">{{ look.topics[entity.topic_id].facts|length }}</p>\n{% endblock %}"
+DARCHIEV = 'name: "ألكسندر دارشييف"'
+
+
+def fact(ident: str, text: str, quote: int, date=None, entities=()) -> dict:
+    source, words = QUOTES[quote]
+    item = {"id": ident, "text": text}
+    if date is not None:
+        item["date"] = date
+    if entities:
+        item["entities"] = list(entities)
+    item["citations"] = [{"source": source, "quote": words}]
+    return item
+
+
+@contextmanager
+def no_room_to_write():
+    """Files of more than a few bytes cannot be written for a moment: a real write failure, even for root."""
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+
+
+class Editing(RuleBasedStateMachine):
+    """An editor at work on a small project while the preview rebuilds after every save."""
+
+    @initialize()
+    def start(self):
+        self.work = Path(tempfile.mkdtemp(prefix="incremental-"))
+        self.root = copy_project("basic", self.work / "project")
+        self.out = self.work / "preview"
+        self.facts = [fact("flights-proposal", "اقترحت روسيا استئناف الرحلات المباشرة.", 0, "2025-02-27"),
+                      fact("flights-suspended", "عُلّقت الرحلات الجوية عام 2022.", 3, "2022")]
+        self.seeds = {name: (self.root / "seeds" / name).read_text(encoding="utf-8") for name in ("one.txt", "two.txt")}
+        self.made = 0
+        self.reuse = Reuse()
+        self.save_facts()
+        self.ok = False     # whether the last rebuild succeeded
+
+    def teardown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    # --- what the editor does ---
+    def save_facts(self):
+        data = {"title": "الرحلات الجوية", "summary": "الرحلات المعلّقة واقتراح استئنافها.", "facts": self.facts}
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+        (self.root / FLIGHTS).write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str):
+        path = self.root / rel
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    @rule(i=st.integers(0, 20), words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4))
+    def edit_text(self, i, words):
+        item = self.facts[i % len(self.facts)]
+        item.pop("txet", None)
+        item["text"] = " ".join(words) + "."
+        self.save_facts()
+
+    @rule(i=st.integers(0, 20), date=st.sampled_from(DATES))
+    def edit_date(self, i, date):
+        edited = {}
+        for key, value in self.facts[i % len(self.facts)].items():
+            if key != "date":
+                edited[key] = value
+            if key in ("text", "txet") and date is not None:
+                edited["date"] = date
+        self.facts[i % len(self.facts)] = edited
+        self.save_facts()
+
+    @precondition(lambda self: len(self.facts) > 1)
+    @rule(i=st.integers(0, 20))
+    def delete_fact(self, i):
+        del self.facts[i % len(self.facts)]
+        self.save_facts()
+
+    @rule(i=st.integers(0, 20), j=st.integers(0, 20))
+    def reorder(self, i, j):
+        i, j = i % len(self.facts), j % len(self.facts)
+        self.facts[i], self.facts[j] = self.facts[j], self.facts[i]
+        self.save_facts()
+
+    @rule(quote=st.integers(0, len(QUOTES) - 1), date=st.sampled_from(DATES), at=st.integers(0, 20),
+          darchiev=st.booleans())
+    def add_fact(self, quote, date, at, darchiev):
+        self.made += 1
+        new = fact(f"new-fact-{self.made}", f"واقعة جديدة {WORDS[self.made % len(WORDS)]}.", quote, date,
+                   ["darchiev"] if darchiev else ())
+        self.facts.insert(at % (len(self.facts) + 1), new)
+        self.save_facts()
+
+    @rule(i=st.integers(0, 20))
+    def misspell_a_key(self, i):
+        item = self.facts[i % len(self.facts)]
+        if "text" in item:
+            item["txet"] = item.pop("text")
+            self.save_facts()
+
+    @rule()
+    def fix_keys(self):
+        for item in self.facts:
+            if "txet" in item:
+                item["text"] = item.pop("txet")
+        self.save_facts()
+
+    @rule(i=st.integers(0, 20))
+    def cite_two_articles(self, i):
+        item = self.facts[i % len(self.facts)]
+        item["citations"] = [{"source": s, "quote": q} for s, q in (QUOTES[1], QUOTES[5])]
+        self.save_facts()
+
+    @rule(name=st.sampled_from(["ألكسندر دارشييف", "أ. دارشييف", "دارتشييف"]))
+    def rename_entity(self, name):
+        text = (self.root / MEETINGS).read_text(encoding="utf-8")
+        old = next(line for line in text.split("\n") if line.strip().startswith("name:") and "دار" in line)
+        self.edit(MEETINGS, old, old[:old.index("name:")] + f'name: "{name}"')
+
+    @rule(seed=st.sampled_from(["one.txt", "two.txt"]), how=st.sampled_from(["shift", "break", "restore"]))
+    def edit_seed(self, seed, how):
+        text = self.seeds[seed]
+        if how == "shift":      # a word before every cited passage: every offset moves
+            text = "كلمة " + text
+        elif how == "break":    # a letter gone from inside cited passages: their quotes are no longer there
+            text = text.replace("الرحلات", "الرحلا")
+        (self.root / "seeds" / seed).write_text(text, encoding="utf-8")
+
+    @rule(on=st.booleans())
+    def template_reads_more(self, on):
+        path = self.root / "templates/entity.html"
+        text = path.read_text(encoding="utf-8")
+        if on and ENTITY_READS not in text:
+            head, _, tail = text.rpartition("{% endblock %}")
+            path.write_text(head + ENTITY_READS + tail, encoding="utf-8")
+        elif not on and ENTITY_READS in text:
+            path.write_text(text.replace(ENTITY_READS, "{% endblock %}"), encoding="utf-8")
+
+    @rule(size=st.sampled_from([None, 1, 2]))
+    def timeline_pages(self, size):
+        path = self.root / "site.yaml"
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n")
+                 if not line.startswith("timeline_page_size")]
+        if size is not None:
+            lines.insert(1, f"timeline_page_size: {size}")
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+    @rule()
+    def edit_stylesheet(self):
+        with open(self.root / "static/style.css", "a", encoding="utf-8") as css:
+            css.write(f"\n/* {self.made} */\n")
+        self.made += 1
+
+    @precondition(lambda self: self.ok)
+    @rule(i=st.integers(0, 20))
+    def write_fails(self, i):
+        self.made += 1
+        self.facts[i % len(self.facts)]["text"] = f"نص لا يُكتب {self.made}."
+        self.save_facts()
+        before = tree(self.out)
+        with no_room_to_write():
+            report = build(self.root, self.out, URL, preview=True, stages=self.reuse)
+        assert not report.ok and "cannot write" in str(report.errors[0]), report.errors
+        assert tree(self.out) == before, "a failed write changed the preview's folder"
+
+    # --- after every step ---
+    def rebuild(self):
+        before = tree(self.out) if self.out.exists() else None
+        report = build(self.root, self.out, URL, preview=True, stages=self.reuse)
+        self.ok = report.ok
+        cold_out = self.work / "cold"
+        shutil.rmtree(cold_out, ignore_errors=True)
+        cold = build(self.root, cold_out, URL, preview=True)
+        assert report.errors == cold.errors, "the preview reports other errors than a cold build"
+        if not report.ok:
+            assert before is None or tree(self.out) == before, "a failed build changed the preview's folder"
+            return
+        incremental, fresh = tree(self.out), tree(cold_out)
+        assert incremental.keys() == fresh.keys()
+        stale = [path for path in fresh if incremental[path] != fresh[path]]
+        assert not stale, f"pages the preview got wrong: {stale}"
+
+    @invariant()
+    def preview_equals_a_cold_build(self):
+        self.rebuild()
+        leftovers = [p.name for p in self.work.iterdir() if p.name.startswith((".preview.", ".cold."))]
+        assert not leftovers, leftovers
+
+
+Editing.TestCase.settings = settings(max_examples=30, stateful_step_count=12, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+test_incremental_builds_equal_cold_builds = Editing.TestCase
