@@ -106,7 +106,23 @@ def resolve_citations(site: Site, only_unresolved: bool = False) -> list[Error]:
             continue
         cite.start, cite.end = found
         cite.paragraph = bisect.bisect_right(starts[source.id], cite.start)
+        error = outside_body(cite, source)
+        if error:
+            errors.append(error)
     return errors
+
+
+def outside_body(cite: Citation, source: Source) -> Error | None:
+    """The evidence is the article: a quote lies within its body lines, or says which other part it quotes."""
+    first, last = source.body
+    in_body = first <= cite.paragraph <= last
+    if in_body and cite.part:
+        return cite.where.error(f"quote is in the body of {source.id} (lines {first}-{last}), not its "
+                                f"{cite.part}: remove 'part'")
+    if not in_body and not cite.part:
+        return cite.where.error(f"quote is outside the body of {source.id} (line {cite.paragraph}, body is lines "
+                                f"{first}-{last}): quote the article, or say which part this is with 'part:'")
+    return None
 
 
 def not_found(cite: Citation, source: Source) -> Error:

@@ -156,7 +156,7 @@ def affected_pages(old: Site, new: Site) -> set[str] | None:
         facts += [f for f in a.facts if new_facts.get(f.id) != f] + [f for f in b.facts if old_facts.get(f.id) != f]
     touched = {f"topics/{b.id}/index.html" for _, b in changed}
     touched |= {f"sources/{c.source_id}/index.html" for f in facts for c in f.all_citations()}
-    touched |= {f"entities/{ident}/index.html" for f in facts for ident in f.entity_ids}
+    touched |= {f"entities/{ident}/index.html" for f in facts for ident in f.entity_ids + f.all_speakers()}
     planned = plan_pages(new)
     touched |= timeline_pages_showing({f.id for f in facts if f.date}, old, new, planned)
     if any(f.variants for f in facts):

@@ -9,6 +9,7 @@ import jinja2
 
 from .model import Error, Site
 from .fragments import FragmentCache, Fragments
+from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import References
 from .sourcetext import source_paragraphs, supporters, target_of
@@ -36,6 +37,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         # does not pay for compiling them again
         bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters["bidi"] = isolate_latin
+    install_catalog(env, templates)
     return env
 
 
@@ -62,8 +64,8 @@ def plan_pages(site: Site) -> list[OutPage]:
     pages.append(OutPage("sources/index.html", "sources.html", "المصادر",
                          "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
     for source in site.sources:
-        pages.append(OutPage(f"sources/{source.id}/index.html", "source.html", source.headline,
-                             f"نص المقال «{source.headline}» مع إبراز كل مقطع يستشهد به الموقع.",
+        pages.append(OutPage(f"sources/{source.id}/index.html", "source.html", source.headline or source.name,
+                             f"نص المقال «{source.headline or source.name}» مع إبراز كل مقطع يستشهد به الموقع.",
                              {"source": source}))
     for page in site.pages:
         pages.append(OutPage(f"{page.slug}/index.html", "page.html", page.title, page.description, {"prose": page}))
@@ -135,6 +137,10 @@ class Lookups:
         for fact in self.facts:
             for ident in fact.entity_ids:
                 self.facts_by_entity.setdefault(ident, []).append(fact)
+        self.facts_by_speaker: dict[str, list] = {}   # the claims each person or body made
+        for fact in self.facts:
+            for ident in fact.all_speakers():
+                self.facts_by_speaker.setdefault(ident, []).append(fact)
         self.timeline = timeline(site)
         self.disputed = [f for f in self.facts if f.variants]
         self.disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
@@ -226,7 +232,8 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
         if "topic" in c:
             return len(c["topic"].facts)
         if "entity" in c:
-            return len(look.facts_by_entity.get(c["entity"].id, ())) + 1
+            ident = c["entity"].id
+            return len(look.facts_by_entity.get(ident, ())) + len(look.facts_by_speaker.get(ident, ())) + 1
         if "source" in c:
             return len(look.citing.get(c["source"].id, ())) + 1
         if "part" in c:
@@ -309,7 +316,7 @@ def template_error(exc: Exception, env: jinja2.Environment) -> Error:
         if where[1] == 0:  # the page's own template is missing
             return Error(f"templates/{exc.name}", 0, "template not found")
         message = f"template '{exc.name}' not found"
-    elif isinstance(exc, MissingAsset):
+    elif isinstance(exc, (MissingAsset, MissingMessage)):
         message = exc.args[0]
     elif isinstance(exc, jinja2.UndefinedError):
         message = f"undefined in template: {exc.message}"
