@@ -7,6 +7,7 @@ import difflib
 import re
 
 from .model import Citation, Error, Site, Source
+from .validate import PARTS
 
 
 WHITESPACE = re.compile(r"\s+")
@@ -115,8 +116,10 @@ def resolve_citations(site: Site, only_unresolved: bool = False) -> list[Error]:
 def outside_body(cite: Citation, source: Source) -> Error | None:
     """The evidence is the article: a quote lies within its body lines, or says which other part it quotes."""
     first, last = source.body
+    if not 1 <= first <= last <= len(source.lines()):
+        return None   # validate() reports the body itself
     in_body = first <= cite.paragraph <= last
-    if in_body and cite.part:
+    if in_body and cite.part in PARTS:   # an unknown part is validate()'s error
         return cite.where.error(f"quote is in the body of {source.id} (lines {first}-{last}), not its "
                                 f"{cite.part}: remove 'part'")
     if not in_body and not cite.part:
