@@ -227,9 +227,10 @@ def make_fact(w: Writer, fact_id: str, seeds: list[Seed], entity_ids: list[str])
         fact["date"] = w.date()
     if r.random() < 0.6:
         fact["entities"] = r.sample(entity_ids, r.randint(1, 3))
-    if r.random() < 0.1:
-        fact["variants"] = [{"text": w.fact_text(), "citations": w.citations(seeds, 1)}
-                            for _ in range(r.randint(2, 3))]
+    if r.random() < 0.1 and len(seeds) >= 2:   # versions that differ come from different articles
+        picked = r.sample(seeds, min(len(seeds), r.randint(2, 3)))
+        fact["variants"] = [{"text": w.fact_text(), "citations": [{"source": s.source_id, "quote": w.quote(s)}]}
+                            for s in picked]
     return fact
 
 

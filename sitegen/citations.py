@@ -8,6 +8,7 @@ import hashlib
 import re
 
 from .model import Citation, Error, Site, Source
+from .validate import PARTS
 
 
 WHITESPACE = re.compile(r"\s+")
@@ -118,7 +119,25 @@ def resolve_citations(site: Site, known: dict | None = None, table: dict | None 
             found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
         table[key] = found
         cite.start, cite.end, cite.paragraph = found
+        error = outside_body(cite, source)
+        if error:
+            errors.append(error)
     return errors
+
+
+def outside_body(cite: Citation, source: Source) -> Error | None:
+    """The evidence is the article: a quote lies within its body lines, or says which other part it quotes."""
+    first, last = source.body
+    if not 1 <= first <= last <= len(source.lines()):
+        return None   # validate() reports the body itself
+    in_body = first <= cite.paragraph <= last
+    if in_body and cite.part in PARTS:   # an unknown part is validate()'s error
+        return cite.where.error(f"quote is in the body of {source.id} (lines {first}-{last}), not its "
+                                f"{cite.part}: remove 'part'")
+    if not in_body and not cite.part:
+        return cite.where.error(f"quote is outside the body of {source.id} (line {cite.paragraph}, body is lines "
+                                f"{first}-{last}): quote the article, or say which part this is with 'part:'")
+    return None
 
 
 def not_found(cite: Citation, source: Source) -> Error:

@@ -14,11 +14,13 @@ def _date(d: DateValue | None):
 
 
 def _citation(c: Citation) -> dict:
-    return {"source": c.source_id, "quote": c.quote, "start": c.start, "end": c.end, "line": c.paragraph}
+    return {"source": c.source_id, "quote": c.quote, "start": c.start, "end": c.end, "line": c.paragraph,
+            "part": c.part or None}
 
 
 def _variants(variants: list[Variant]) -> list[dict]:
-    return [{"text": v.text, "citations": [_citation(c) for c in v.citations]} for v in variants]
+    return [{"text": v.text, "according_to": v.speakers, "citations": [_citation(c) for c in v.citations]}
+            for v in variants]
 
 
 class Encoded(str):
@@ -27,8 +29,9 @@ class Encoded(str):
 
 def fact_line(f: Fact) -> Encoded:
     return Encoded(json.dumps({
-        "id": f.id, "topic": f.topic_id, "text": f.text, "date": _date(f.date), "entities": f.entity_ids,
-        "citations": [_citation(c) for c in f.citations], "variants": _variants(f.variants)}, ensure_ascii=False))
+        "id": f.id, "topic": f.topic_id, "text": f.text, "according_to": f.speakers, "date": _date(f.date),
+        "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
+        "variants": _variants(f.variants)}, ensure_ascii=False))
 
 
 def facts_json(site: Site, line_of=fact_line) -> bytes:
@@ -39,7 +42,8 @@ def facts_json(site: Site, line_of=fact_line) -> bytes:
         "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
                    "passage, which equals the quote up to runs of white space",
         "site": {"title": site.config.title, "base_url": site.config.base_url},
-        "sources": ({"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline, "outlet": s.outlet or None,
+        "sources": ({"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline or None, "name": s.name,
+                     "note": s.note or None, "outlet": s.outlet or None,
                      "author": s.author or None, "meeting": s.meeting, "published": _date(s.published),
                      "body_lines": list(s.body)} for s in site.sources),
         "topics": ({"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics),

@@ -23,15 +23,17 @@ SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (
                "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (PATH, False),
                "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
                "intro": (STR, False), "publisher": (STR, False), "timeline_page_size": (INT, False)}
-SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (TEXT, True), "outlet": (STR, True),
-                 "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True), "body": (LIST, True)}
+SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (STR, True), "name": (TEXT, False),
+                 "outlet": (STR, True), "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True),
+                 "body": (LIST, True), "note": (STR, False)}
 TOPIC_FIELDS = {"title": (TEXT, True), "summary": (TEXT, True), "entities": (LIST, False), "facts": (LIST, True)}
 ENTITY_FIELDS = {"id": (TEXT, True), "kind": (TEXT, True), "name": (TEXT, True), "names": (LIST, True),
                  "roles": (LIST, False)}
-FACT_FIELDS = {"id": (TEXT, True), "text": (TEXT, True), "citations": (LIST, True), "date": (DATE, False),
-               "entities": (LIST, False), "variants": (LIST, False)}
-VARIANT_FIELDS = {"text": (TEXT, True), "citations": (LIST, True)}
-CITATION_FIELDS = {"source": (TEXT, True), "quote": (TEXT, True)}
+FACT_FIELDS = {"id": (TEXT, True), "text": (TEXT, True), "according_to": (LIST, False), "citations": (LIST, True),
+               "date": (DATE, False), "entities": (LIST, False), "variants": (LIST, False)}
+VARIANT_FIELDS = {"text": (TEXT, True), "citations": (LIST, True)}          # a name or a role of an entity
+CLAIM_FIELDS = dict(VARIANT_FIELDS, according_to=(LIST, False))            # a version of a fact
+CITATION_FIELDS = {"source": (TEXT, True), "quote": (TEXT, True), "part": (TEXT, False)}
 DATE_FIELDS = {"value": (TEXT, True), "inferred": (TEXT, True)}
 PAGE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True)}
 
@@ -102,17 +104,19 @@ class _Reader:
         for item, line in self.items(seq):
             data = self.fields(item, line, "a citation", CITATION_FIELDS)
             if data:
-                out.append(Citation(data["source"].strip(), data["quote"], self.where(line)))
+                out.append(Citation(data["source"].strip(), data["quote"], self.where(line),
+                                    part=data.get("part", "").strip()))
         if not seq:
             self.errors.append(Error(self.rel, seq.line, f"{what} needs at least one citation"))
         return out
 
-    def variants(self, seq: Seq, what: str) -> list[Variant]:
+    def variants(self, seq: Seq, what: str, spec: dict = VARIANT_FIELDS) -> list[Variant]:
         out = []
         for item, line in self.items(seq):
-            data = self.fields(item, line, what, VARIANT_FIELDS)
+            data = self.fields(item, line, what, spec)
             if data:
-                out.append(Variant(data["text"].strip(), self.citations(data["citations"], what), self.where(line)))
+                out.append(Variant(data["text"].strip(), self.citations(data["citations"], what), self.where(line),
+                                   self.id_list(data.get("according_to", Seq()), "according_to")))
         return out
 
     def id_list(self, seq: Seq, what: str) -> list[str]:
@@ -208,9 +212,10 @@ def load_sources(root: Path, errors: list[Error]) -> list[Source]:
             continue
         if published is None:
             continue
-        source = Source(d["id"].strip(), d["seed"].strip(), d["headline"].strip(), (d["outlet"] or "").strip(),
+        headline = (d["headline"] or "").strip()
+        source = Source(d["id"].strip(), d["seed"].strip(), headline, (d["outlet"] or "").strip(),
                         (d["author"] or "").strip(), d["meeting"].strip(), published, (body[0], body[1]),
-                        Where(rel, line))
+                        Where(rel, line), name=d.get("name", headline).strip(), note=(d.get("note") or "").strip())
         text, seed_errors = read_seed(root, source.seed, Where(rel, item.line_of("seed")))
         errors += seed_errors
         if text is not None:
@@ -285,8 +290,10 @@ def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:
             id=f["id"].strip(), text=f["text"].strip(), citations=reader.citations(f["citations"], "a fact"),
             topic_id=topic_id, where=reader.where(line), date=date,
             entity_ids=reader.id_list(f.get("entities", Seq()), "entities"),
-            variants=reader.variants(f.get("variants", Seq()), "a variant"),
-            entities_where=reader.where(item.line_of("entities"))))
+            variants=reader.variants(f.get("variants", Seq()), "a variant", CLAIM_FIELDS),
+            entities_where=reader.where(item.line_of("entities")),
+            speakers=reader.id_list(f.get("according_to", Seq()), "according_to"),
+            speakers_where=reader.where(item.line_of("according_to"))))
     return facts
 
 

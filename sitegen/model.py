@@ -43,6 +43,7 @@ class Citation:
     start: int = -1             # character offsets into the seed text (code points)
     end: int = -1
     paragraph: int = 0          # the seed line (1-based) holding the start of the quote
+    part: str = ""              # the part of the page outside the article body it quotes (a byline, say), or ""
 
     @property
     def anchor(self) -> str:
@@ -60,6 +61,7 @@ class Variant:
     text: str
     citations: list[Citation]
     where: Where = field(compare=False)  # for error messages only, not content
+    speakers: list[str] = field(default_factory=list)   # entity ids: who said it, for a version of a claim
 
 
 @dataclass
@@ -91,6 +93,8 @@ class Fact:
     entity_ids: list[str] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
     entities_where: Where | None = field(default=None, compare=False)
+    speakers: list[str] = field(default_factory=list)   # entity ids (according_to): who said what the fact reports
+    speakers_where: Where | None = field(default=None, compare=False)
 
     def all_citations(self) -> list[Citation]:
         return self.citations + [c for v in self.variants for c in v.citations]
@@ -98,6 +102,10 @@ class Fact:
     @property
     def path(self) -> str:
         return path_of("fact", topic_id=self.topic_id, id=self.id)
+
+    def all_speakers(self) -> list[str]:
+        """Who the fact or any of its versions is attributed to, each once."""
+        return list(dict.fromkeys(self.speakers + [s for v in self.variants for s in v.speakers]))
 
 
 @dataclass
@@ -121,7 +129,7 @@ class Topic:
 class Source:
     id: str
     seed: str                   # file name inside seeds/
-    headline: str
+    headline: str               # "" when the article has none
     outlet: str
     author: str
     meeting: str                # an entity id of kind meeting
@@ -129,6 +137,8 @@ class Source:
     body: tuple[int, int]       # first and last line of the article body, 1-based inclusive
     where: Where = field(compare=False)  # for error messages only, not content
     text: str = ""              # the seed's text, read by load()
+    name: str = ""              # how the site names the article (short); its headline when not given
+    note: str = ""              # what a reader should know about this copy of the article (Markdown)
 
     def lines(self) -> list[str]:
         return self.text.split("\n")

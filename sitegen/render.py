@@ -12,6 +12,7 @@ from markupsafe import Markup
 from .deps import Digests, Recorder, RecordingEnvironment, TrackedList, TrackedMap
 from .fragments import Fragments, FragmentStore
 from .model import Error, Site
+from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import References
 from .sourcetext import source_paragraphs
@@ -48,6 +49,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         # does not pay for compiling them again
         bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters["bidi"] = isolate_latin
+    install_catalog(env, templates)
     return env
 
 
@@ -73,8 +75,8 @@ def plan_pages(site: Site) -> list[OutPage]:
     pages.append(OutPage(path_of("sources"), "sources.html", "المصادر",
                          "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
     for source in site.sources:
-        pages.append(OutPage(source.path, "source.html", source.headline,
-                             f"نص المقال «{source.headline}» مع إبراز كل مقطع يستشهد به الموقع.",
+        pages.append(OutPage(source.path, "source.html", source.headline or source.name,
+                             f"نص المقال «{source.headline or source.name}» مع إبراز كل مقطع يستشهد به الموقع.",
                              {"source": source}))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
@@ -144,6 +146,7 @@ def site_tables(site: Site) -> dict:
         "sources": {s.id: s for s in site.sources}, "entities": {e.id: e for e in entities},
         "topics": {t.id: t for t in site.topics},
         "facts_by_entity": group(facts, lambda f: f.entity_ids),
+        "facts_by_speaker": group(facts, lambda f: f.all_speakers()),   # the claims each person or body made
         "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
         "citing": citing(facts + entities), "ordered_topics": ordered_topics(site),
         "disputed": [f for f in facts if f.variants], "meetings": [e for e in entities if e.kind == "meeting"],
@@ -278,7 +281,8 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
         if "topic" in c:
             return len(c["topic"].facts)
         if "entity" in c:
-            return len(by_entity.get(c["entity"].id, ())) + 1
+            ident = c["entity"].id
+            return len(by_entity.get(ident, ())) + len(look.tables["facts_by_speaker"].get(ident, ())) + 1
         if "source" in c:
             return len(citing.get(c["source"].id, ())) + 1
         if "part" in c:
@@ -342,7 +346,7 @@ def template_error(exc: Exception, env: jinja2.Environment) -> Error:
         if where[1] == 0:  # the page's own template is missing
             return Error(f"templates/{exc.name}", 0, "template not found")
         message = f"template '{exc.name}' not found"
-    elif isinstance(exc, MissingAsset):
+    elif isinstance(exc, (MissingAsset, MissingMessage)):
         message = exc.args[0]
     elif isinstance(exc, jinja2.UndefinedError):
         message = f"undefined in template: {exc.message}"

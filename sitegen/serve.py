@@ -11,7 +11,6 @@ import asyncio
 import base64
 import errno
 import hashlib
-import html
 import os
 import signal
 import sys
@@ -23,8 +22,10 @@ import webbrowser
 from pathlib import Path
 from typing import Callable
 
+import jinja2
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptInjector
+from markupsafe import Markup
 from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
@@ -261,53 +262,20 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-# The error page: readable without the site's stylesheet (the build that makes it may be what failed), its one
-# inline style allowed by its hash, and livereload's script allowed so the next good build brings the site back.
-ERROR_STYLE = """
-body { margin: 0; background: #fdfcf9; color: #1b1f23;
-  font: 112.5%/1.8 "Noto Naskh Arabic", "Noto Sans Arabic", "Geeza Pro", "Segoe UI", Tahoma, sans-serif; }
-main { max-inline-size: 54rem; margin-inline: auto; padding: 2rem 1.25rem; }
-h1 { color: #9b1c1c; font-size: 1.6rem; margin-block: 0 0.5rem; }
-ol { padding: 0; list-style: none; }
-li { margin-block: 0.6rem; padding: 0.6rem 0.9rem; background: #fdf0ee; border-inline-start: 4px solid #9b1c1c;
-  font: 0.85rem/1.6 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
-code { font: inherit; font-weight: bold; }
-.hint { color: #57606a; }
-@media (prefers-color-scheme: dark) {
-  body { background: #15181c; color: #e8e6e1; } h1 { color: #f87171; }
-  li { background: #2a1d1d; border-color: #f87171; } .hint { color: #a8adb3; }
-}
-"""
+# The error page: the generator's own template (the site's templates may be what failed), readable without the
+# site's stylesheet, its one inline style allowed by its hash, and livereload's script allowed so the next good
+# build brings the site back.
+ERROR_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "preview")),
+                                     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True, keep_trailing_newline=True)
+ERROR_STYLE = (Path(__file__).parent / "preview/error.css").read_text(encoding="utf-8")
 ERROR_CSP = (f"default-src 'none'; "
              f"style-src 'sha256-{base64.b64encode(hashlib.sha256(ERROR_STYLE.encode()).digest()).decode()}'; "
              "script-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'")
-ERROR_PAGE = """<!doctype html>
-<html lang="ar" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<title>تعذّر بناء الموقع</title>
-<style>{style}</style>
-</head>
-<body>
-<main>
-<h1>تعذّر بناء الموقع</h1>
-<p>لم يُحدَّث الموقع لأن في ملفات المشروع ما يلي. صحّح كل سطر منها واحفظ الملف، وتعود الصفحة وحدها حين ينجح البناء.</p>
-<ol>
-{items}
-</ol>
-<p class="hint">هذه الصفحة من المعاينة وحدها، ولا تُنشر.</p>
-</main>
-</body>
-</html>
-"""
 
 
 def error_page(errors: list[Error]) -> bytes:
     """Every error as `file:line: message`, one per line, as the command line prints them."""
-    items = []
-    for error in errors:
-        where, _, message = str(error).partition(": ")
-        items.append(f'<li dir="ltr"><code>{html.escape(where)}</code>: {html.escape(message)}</li>')
-    return ERROR_PAGE.format(csp=ERROR_CSP, style=ERROR_STYLE, items="\n".join(items)).encode("utf-8")
+    items = [dict(zip(("where", "message"), str(error).partition(": ")[::2])) for error in errors]
+    return ERROR_TEMPLATES.get_template("error.html").render(
+        csp=ERROR_CSP, style=Markup(ERROR_STYLE), errors=items).encode("utf-8")

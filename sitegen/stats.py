@@ -1,10 +1,12 @@
-"""`build.py stats`: what the explainer covers and, per article, the body paragraphs no citation touches yet."""
+"""`build.py stats`: what the explainer covers, per article the body paragraphs no citation touches yet, and the
+warnings only an editor can judge (lint.py)."""
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 
 from .citations import resolve_citations
+from .lint import warnings
 from .load import load
 from .model import Error, Site
 from .validate import validate
@@ -59,4 +61,8 @@ def report(site: Site) -> str:
         for line, text in paragraphs:
             short = text.strip() if len(text.strip()) <= 90 else text.strip()[:89] + "…"
             rows.append(f"    line {line}: {short}")
+    found = warnings(site)
+    rows.append("")
+    rows.append(f"Warnings: {len(found) or 'none'}")
+    rows += [f"  {w}" for w in found]
     return "\n".join(rows) + "\n"

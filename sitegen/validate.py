@@ -10,6 +10,9 @@ from .model import Error, Site, Where
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 ENTITY_KINDS = ("person", "property", "meeting", "organization")
+SPEAKER_KINDS = ("person", "organization")
+# Parts of an article's page outside its body that a citation may quote, when it says which (`part:`).
+PARTS = ("headline", "standfirst", "byline", "footer")
 # Top-level folders the generator writes; a prose page may not take their names.
 RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "data", "static", "404"}
 
@@ -87,6 +90,8 @@ def check_sources(site: Site) -> list[Error]:
         first, last = s.body
         if not 1 <= first <= last <= count:
             errors.append(s.where.error(f"'body' [{first}, {last}] must be lines within 1..{count} of {s.seed}"))
+        if not s.headline and not s.name:
+            errors.append(s.where.error("a source without a headline needs a 'name' for the site to call it by"))
         if " ".join(s.headline.split()) not in " ".join(s.text.split()):
             errors.append(s.where.error(f"headline does not appear in seeds/{s.seed}"))
     return errors
@@ -109,9 +114,24 @@ def check_references(site: Site) -> list[Error]:
                 errors.append((fact.entities_where or fact.where).error(_unknown("entity", ident, entities)))
         if len(fact.variants) == 1:
             errors.append(fact.variants[0].where.error("'variants' needs two or more versions to compare"))
+        cited = {c.source_id for v in fact.variants for c in v.citations}
+        if len(fact.variants) > 1 and len(cited) < 2:
+            errors.append(fact.variants[0].where.error(
+                f"'variants' all cite one article ({', '.join(sorted(cited))}): sources disagree only when two "
+                "articles differ; one article's wordings belong in one fact"))
+        speakers = [(i, fact.speakers_where or fact.where) for i in fact.speakers]
+        speakers += [(i, v.where) for v in fact.variants for i in v.speakers]
+        for ident, where in speakers:
+            if ident not in entities:
+                errors.append(where.error(_unknown("entity", ident, entities) + " in 'according_to'"))
+            elif entities[ident].kind not in SPEAKER_KINDS:
+                errors.append(where.error(f"'according_to' names who said it: '{ident}' is a {entities[ident].kind}, "
+                                          f"not a {' or '.join(SPEAKER_KINDS)}"))
     for cite in site.citations():
         if cite.source_id not in sources:
             errors.append(cite.where.error(_unknown("source", cite.source_id, sources)))
+        if cite.part and cite.part not in PARTS:
+            errors.append(cite.where.error(f"'part' must be one of: {', '.join(PARTS)} (got '{cite.part}')"))
     return errors
 
 

@@ -65,10 +65,10 @@ def test_every_named_property_is_present(site):
         assert all(word in text for word in name.split() if len(word) > 3), name
 
 
-def test_three_meetings_and_every_source_reports_one(site):
+def test_every_source_reports_one_of_the_three_rounds(site):
     meetings = {e.id for e in site.entities() if e.kind == "meeting"}
-    assert len(meetings) == 3
-    assert {s.meeting for s in site.sources} <= meetings
+    assert {"riyadh-meeting", "istanbul-round-1", "istanbul-round-2", "planned-next-round"} <= meetings
+    assert {s.meeting for s in site.sources} <= {"riyadh-meeting", "istanbul-round-1", "istanbul-round-2"}
 
 
 def test_inferred_dates_give_their_reasoning(site):

@@ -256,3 +256,18 @@ def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once
     assert "<title>الخط الزمني (٢ من ٣)" in second
     # the usual size: one page, no pager
     assert '<nav class="pager"' not in html(built(project()), "timeline/index.html")
+
+
+def test_the_reference_list_may_come_before_the_facts_it_numbers(project):
+    below = html(built(project()), "topics/meetings/index.html")
+    root = project()
+    template = root / "templates/topic.html"
+    text = template.read_text(encoding="utf-8").replace("{{ references() }}\n", "")
+    template.write_text(text.replace('<section class="facts"', '{{ references() }}\n<section class="facts"'),
+                        encoding="utf-8")
+    above = html(built(root), "topics/meetings/index.html")
+    references = re.compile(r'<section class="references".*?</section>', re.S)
+    markers = re.compile(r'<sup class="marker">.*?</sup>', re.S)
+    assert above.index('class="references"') < above.index('class="facts"')
+    assert references.search(above).group(0) == references.search(below).group(0)
+    assert markers.findall(above) == markers.findall(below) != []

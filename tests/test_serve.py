@@ -325,6 +325,39 @@ def test_a_crashing_build_shows_an_error_page_and_the_server_carries_on(project,
         wait_until(lambda: "نص بعد التعافي." in fetch(url + "topics/flights/")[1], what="the site to come back")
 
 
+def test_a_save_caught_half_way_is_read_again_before_any_error_is_shown(project, tmp_path):
+    """Most editors save by emptying the file, then writing it: a build that reads it empty must not put an
+    error page in front of the editor if the file is whole once the saving is over."""
+    site = project()
+    failed, whole_again = [], threading.Event()
+
+    def builder(*args, **kwargs):
+        if failed:  # the second read waits until the test has finished the save and looked at the page
+            whole_again.wait(30)
+        report = build(*args, **kwargs)
+        if not report.ok:
+            failed.append(report)
+        return report
+
+    with preview_server(site, tmp_path / "out", builder) as (preview, url):
+        text = (site / FLIGHTS).read_text(encoding="utf-8")
+        (site / FLIGHTS).write_text("", encoding="utf-8")
+        wait_until(lambda: failed, what="a build that read the empty file")
+        assert fetch(url + "topics/flights/")[0] == 200    # the last good site, no error page
+        (site / FLIGHTS).write_text(text.replace(FACT, "نص بعد الحفظ."), encoding="utf-8")
+        whole_again.set()
+        wait_until(lambda: "نص بعد الحفظ." in fetch(url + "topics/flights/")[1], what="the saved text")
+        assert len(failed) == 1 and not preview.errors
+
+
+def test_a_file_still_broken_after_the_save_is_shown(project, tmp_path):
+    site = project()
+    with preview_server(site, tmp_path / "out") as (preview, url):
+        (site / FLIGHTS).write_text("", encoding="utf-8")
+        status, page = wait_until(lambda: (r := fetch(url))[0] == 500 and r, what="the error page")
+        assert f"{FLIGHTS}:1: file is empty" in text_of(page)
+
+
 def test_error_page_is_arabic_rtl_escaped_and_allowed_by_its_own_policy(served):
     site, preview, url = served
     replace_in(site / FLIGHTS, "flights-proposal", "<b>&bad</b>")
@@ -333,7 +366,7 @@ def test_error_page_is_arabic_rtl_escaped_and_allowed_by_its_own_policy(served):
     assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in page
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
     assert f"style-src 'sha256-{digest}'" in policy
     assert "script-src 'self' 'unsafe-inline'" in policy and "connect-src 'self' ws: wss:" in policy
     assert "livereload.js" in page  # so the next good build reloads it

@@ -1,11 +1,19 @@
 """Stage 5: assets fingerprinted, sitemap and robots, an atomic swap, and refusal of dangerous output folders."""
+import os
 import re
+import subprocess
+import threading
+from pathlib import Path
 
 from sitegen import build
 from sitegen.model import Error, Where
 from sitegen.write import MARKER, check_output_dir
 
 from helpers import line_of, replace_in, tree
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("._site"))
 
 
 def test_two_builds_of_the_same_input_are_byte_identical(project, tmp_path):
@@ -96,3 +104,64 @@ def test_the_preview_links_unchanged_files_and_drops_pages_that_are_gone(project
     cold = build(root, tmp_path / "cold", "http://127.0.0.1:8000/", preview=True)
     assert cold.ok and tree(out) == tree(tmp_path / "cold")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cold", "preview", "project0"]   # nothing left beside
+
+
+# --- the swap: never a moment without a site, nothing left behind, and a word when the old site stays ---
+
+def test_a_reader_never_finds_the_site_missing_while_it_is_replaced(project):
+    root = project()
+    assert build(root).ok
+    index, missed, done = root / "_site/index.html", [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                index.stat()
+            except FileNotFoundError:
+                missed.append(1)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(10):
+            assert build(root).ok
+    finally:
+        done.set()
+        reader.join()
+    assert not missed, f"index.html was missing {len(missed)} times"
+
+
+def test_folders_a_killed_build_left_are_removed_by_the_next(project):
+    root = project()
+    assert build(root).ok
+    for name in ("._site.new-abc123", "._site.old-def456"):   # a half-written site, a half-removed old one
+        (root / name / "topics").mkdir(parents=True)
+        (root / name / "topics/index.html").write_text("half")
+    (root / ".other").mkdir()
+    assert build(root).ok
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == [".other"]
+
+
+def make_removable(path: Path, removable: bool) -> None:
+    """Let or stop anyone removing a file: immutable (chattr) for root, its folder read-only for others."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i" if removable else "+i", str(path)], check=True)
+    else:
+        path.parent.chmod(0o755 if removable else 0o555)
+
+
+def test_an_old_site_that_cannot_be_removed_is_named_and_removed_later(project, capsys):
+    import build as cli
+
+    root = project()
+    assert build(root).ok
+    make_removable(root / "_site/topics/flights/index.html", False)
+    try:
+        assert cli.main(["--project", str(root), "build"]) == 0
+        err = capsys.readouterr().err
+        assert "warning: could not remove the previous site" in err and "remove it by hand" in err
+        assert (root / "_site" / MARKER).is_file() and len(leftovers(root)) == 1
+    finally:
+        for stuck in root.glob("._site.*/topics/flights/index.html"):
+            make_removable(stuck, True)
+    assert build(root).ok and leftovers(root) == []     # the next build removes it
