@@ -48,6 +48,7 @@ class Fragments:
         self.facts, self.quotes = cache.facts, cache.quotes
         self.topic_lines: dict[int, tuple] = {}     # id(topic) -> (topic, html), for this build only
         self.sources: dict[int, tuple] = {}         # id(source) -> (source, html), likewise
+        self.notes: dict[int, tuple] = {}           # id(citation) -> (citation, html) of its marker's popover
         self._modules: dict[str, object] = {}
         self._cited: list[Citation] = []
 
@@ -116,6 +117,10 @@ class Fragments:
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
         return Markup(place(self._once(self.sources, source, "footnotes.html", "source"), page_path))
+
+    def note_html(self, citation: Citation, page_path: str) -> str:
+        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage."""
+        return place(self._once(self.notes, citation, "footnotes.html", "note"), page_path)
 
     def _once(self, store: dict, item, partial: str, macro: str) -> str:
         """A macro of partials/`partial` applied to `item`, rendered the first time only."""

@@ -16,6 +16,7 @@ from .fragments import FragmentCache
 from .load import load
 from .model import Error, Site
 from .render import make_env, page_url, plan_pages, render, timeline, timeline_path_of
+from .search import add_search_index
 from .validate import validate
 from .write import check_output_dir, collect_assets, robots, sitemap, write
 
@@ -123,12 +124,14 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     files["data/facts.json"] = data_json
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
+    if write_output and not preview:  # the preview indexes after its reload, in the background (serve.py)
+        errors += add_search_index(site, files)
     report.pages, report.files = len(pages), len(files)
     if own_env:
         if fragments is not None:
             fragments.forget_except(site.facts())
         report.cache = RenderCache(site, inputs, env, pages, files, out, fragments or FragmentCache(), records)
-    if write_output:
+    if write_output and not errors:
         errors += write(files, out, written=cache.files if cache and cache.out == out else None)
     return done(errors)
 

@@ -1,6 +1,7 @@
 """Stage 4, render: the list of pages the site has, each rendered through its Jinja template to bytes."""
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from .model import Error, Site
 from .fragments import FragmentCache, Fragments
 from .parallel import can_fork, in_two, start_forked
 from .references import References
+from .search import FOLD, SEARCH_PAGE
 from .sourcetext import source_paragraphs, supporters, target_of
 from .text import Formatter, isolate_latin
 from .urls import base_path, from_root, page_url, relative_url
@@ -65,6 +67,8 @@ def plan_pages(site: Site) -> list[OutPage]:
         pages.append(OutPage(f"sources/{source.id}/index.html", "source.html", source.headline,
                              f"نص المقال «{source.headline}» مع إبراز كل مقطع يستشهد به الموقع.",
                              {"source": source}))
+    pages.append(OutPage(SEARCH_PAGE, "search.html", "البحث", "ابحث في وقائع الموقع وأسمائه ومقالاته بأي تهجئة.",
+                         {"fold": json.dumps(FOLD, ensure_ascii=False, sort_keys=True)}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(f"{page.slug}/index.html", "page.html", page.title, page.description, {"prose": page}))
     pages.append(OutPage("404.html", "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
@@ -252,12 +256,12 @@ def shared_context(site: Site, look: Lookups, preview: bool) -> dict:
     return dict(site=site, config=site.config, look=look, fmt=fmt, topics=ordered_topics(site), absolute=absolute,
                 md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
                 supporters=lambda source: supporters(source, look), target_of=target_of,
-                csp=content_security_policy(preview))
+                csp=content_security_policy(preview), search_csp=content_security_policy(preview, search=True))
 
 
 def render_page(page: OutPage, env: jinja2.Environment, shared: dict, made: Fragments, assets: dict[str, str]) -> str:
     look = shared["look"]
-    refs = References(page.path, look, look.fmt)
+    refs = References(page.path, look, look.fmt, note=lambda c: made.note_html(c, page.path))
 
     def url(target: str) -> str:
         if page.path == "404.html":  # served at any depth, so links start from the site's root path
@@ -286,11 +290,13 @@ def asset_path(assets: dict[str, str], name: str) -> str:
     return assets[name]
 
 
-def content_security_policy(preview: bool) -> str:
-    """No inline code on the published site; the preview allows the live-reload script and its socket."""
-    script = "'self' 'unsafe-inline'" if preview else "'none'"
-    connect = "'self' ws: wss:" if preview else "'none'"
-    return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {script}; "
+def content_security_policy(preview: bool, search: bool = False) -> str:
+    """No script on the published site but the search page's own files: Pagefind's script, its WebAssembly and
+    the index it fetches. The preview allows the live-reload script and its socket too."""
+    script = ["'self' 'unsafe-inline'"] if preview else ["'self'"] if search else ["'none'"]
+    script += ["'wasm-unsafe-eval'"] if search else []
+    connect = "'self' ws: wss:" if preview else "'self'" if search else "'none'"
+    return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {' '.join(script)}; "
             f"connect-src {connect}; base-uri 'none'; form-action 'none'")
 
 

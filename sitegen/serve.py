@@ -34,6 +34,7 @@ from tornado.websocket import WebSocketClosedError
 
 from .model import Error
 from .pipeline import Report, build
+from .search import BackgroundIndex
 
 WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the output folder
 POLL_SECONDS = 0.05         # how often the watched files are stat'ed: a few dozen calls
@@ -76,6 +77,8 @@ async def main(preview: Preview, sockets: list, open_browser: bool) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     say(preview.rebuild())
+    if preview.last_good:
+        preview.search.update(preview.last_good.site)
     say(f"serving {preview.base_url} with live reload (Ctrl-C to stop)")
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(preview.base_url,), daemon=True).start()
@@ -108,6 +111,7 @@ class Preview:
         self.files = snapshot(self.root)
         self.pending: set[str] = set()
         self.first_change = self.last_change = 0.0
+        self.search = BackgroundIndex(self.out)   # search works in the preview too, indexed after each reload
 
     def application(self) -> web.Application:
         return web.Application([
@@ -130,6 +134,8 @@ class Preview:
             changed, self.pending = sorted(self.pending), set()
             say(self.rebuild(changed))
             reload_browsers()
+            if not self.errors and self.last_good:
+                self.search.update(self.last_good.site)
 
     def rebuild(self, changed: list[str] = ()) -> str:
         """Build once, reusing what the last good build rendered; returns the line to print. Never raises."""

@@ -436,7 +436,7 @@ def test_an_edit_renders_only_the_pages_that_show_the_changed_fact(project, tmp_
     assert again.ok
     assert affected_pages(first.cache.site, again.cache.site) == {
         "topics/meetings/index.html", "sources/two/index.html", "entities/darchiev/index.html",
-        "index.html", "entities/index.html", "sources/index.html", "404.html"}
+        "index.html", "entities/index.html", "sources/index.html", "search/index.html", "404.html"}
     # the unchanged topic file was not parsed again
     assert next(t for t in again.site.topics if t.id == "flights") is \
         next(t for t in first.site.topics if t.id == "flights")
