@@ -67,6 +67,7 @@ async function run() {
     list.replaceChildren();
     status.textContent = "";
     list.dataset.query = "";
+    list.dataset.topic = topic.value;
     return;
   }
   status.textContent = status.dataset.loading;
@@ -84,7 +85,8 @@ async function run() {
   const words = folded(query).split(/\s+/);
   list.replaceChildren(...found.map((data) => result(data, words)));
   status.textContent = found.length ? status.dataset.count.replace("{n}", digits(total)) : status.dataset.none;
-  list.dataset.query = query;     // tests wait for this: the results shown are this query's
+  list.dataset.query = query;     // tests wait for these: the results shown are this query's, in this topic
+  list.dataset.topic = topic.value;
 }
 
 box.querySelector(".no-js").hidden = true;
