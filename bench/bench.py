@@ -91,7 +91,9 @@ class ServePreview:
     def __init__(self, project: Path, out: Path):
         from sitegen.serve import Preview
         self.project = project
-        self.preview = Preview(project, out, "http://127.0.0.1:8000/")
+        # the search index, which the server makes in a thread beside its builds, is left out: it would run
+        # into the next measurements (bench/search_index.py times it)
+        self.preview = Preview(project, out, "http://127.0.0.1:8000/", search=False)
         self.rebuild([])
 
     def rebuild(self, changed: list[Path]) -> None:

@@ -30,7 +30,7 @@ def resident_mib() -> float:
 
 
 def measure(project: Path, edit_file: Path, edits: int, work: Path) -> tuple[float, float]:
-    preview = Preview(project, work / "out", "http://127.0.0.1:8000/")
+    preview = Preview(project, work / "out", "http://127.0.0.1:8000/", search=False)
     preview.rebuild()
     gc.collect()
     first = resident_mib()

@@ -105,10 +105,18 @@ class Fragments:
                           lambda: self.context["look"].topics[fact.topic_id])
 
     def quote_html(self, citation: Citation) -> str:
-        key = self.digests.value(citation)
+        return self._stored(b"quote", citation, "footnotes.html", "quote")
+
+    def note_html(self, citation: Citation, page_path: str) -> str:
+        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage."""
+        return place(self._stored(b"note", citation, "footnotes.html", "note"), page_path)
+
+    def _stored(self, kind: bytes, citation: Citation, partial: str, macro: str) -> str:
+        """A citation's fragment, kept across builds by the hash of the citation (its words and offsets)."""
+        key = kind + self.digests.value(citation)
         entry = self._valid(self.store.quotes, key)
         if entry is None:
-            html, deps = self._render("footnotes.html", "quote", citation)
+            html, deps = self._render(partial, macro, citation)
             entry = self.store.quotes[key] = (html, self.digests.record(deps))
         return entry[0]
 

@@ -14,6 +14,7 @@ from .fragments import FragmentStore
 from .load import load
 from .model import Error, Site
 from .render import Renderer, make_env, plan_pages
+from .search import add_search_index
 from .validate import validate
 from .write import check_output_dir, collect_assets, site_files, write
 
@@ -67,6 +68,10 @@ class Stages:
         self.remember(planned, rendered, renderer.digests)
         pages = {p.path: reused[p.path] if p.path in reused else rendered[p.path].html for p in planned}
         return Output(site_files(site, planned, pages, assets, data), len(planned), len(rendered))
+
+    def index(self, site: Site, files: dict[str, bytes], preview: bool) -> list[Error]:
+        """The search index, into `files`; the preview's server makes its own beside the build (serve.py)."""
+        return [] if preview else add_search_index(site, files)
 
     def write(self, files: dict[str, bytes], out: Path):
         return write(files, out)
@@ -124,6 +129,8 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
         output = stages.render(site, preview)
         errors, report.pages, report.rendered = output.errors, output.pages, output.rendered
         report.files = len(output.files)
+    if not errors and write_output:
+        errors = stages.index(site, output.files, preview)
     if not errors and write_output:
         done, errors = stages.write(output.files, out)
         report.out_dir, report.written, report.kept, report.warnings = out, done.written, done.kept, done.warnings

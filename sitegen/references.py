@@ -33,8 +33,9 @@ class Reference:
 class References:
     """Filled while a page renders: `marker(citation)` numbers it, `items()` lists what was numbered."""
 
-    def __init__(self, page_path: str, look, fmt):
+    def __init__(self, page_path: str, look, fmt, note=lambda citation: ""):
         self.page_path = page_path
+        self.note = note            # citation -> its popover's HTML for this page (quote, article, date, link)
         self.look = look
         self.fmt = fmt
         self._by_source: dict[str, Reference] = {}
@@ -55,15 +56,17 @@ class References:
         return ref, use
 
     def marker_html(self, citation: Citation) -> Markup:
-        """The numbered marker in the text, linking to its reference; its id is where the backlink returns."""
+        """The numbered marker in the text: a button opening the quote in a popover beside it (no script needed:
+        HTML popover); its id is where the reference list's backlink returns."""
         return Markup(self.marker_text(citation))
 
     def marker_text(self, citation: Citation) -> str:
         """marker_html() as a plain string, for joining thousands of them into a page."""
         ref, use = self.marker(citation)
         number = self.fmt.digits(ref.number)
-        return (f'<sup class="marker"><a id="{use.marker_id}" href="#{ref.id}" '
-                f'aria-label="المرجع {number}">[{number}]</a></sup>')
+        return (f'<sup class="marker"><button type="button" id="{use.marker_id}" popovertarget="{use.marker_id}-note" '
+                f'aria-label="المرجع {number}">[{number}]</button></sup><span class="note" id="{use.marker_id}-note" '
+                f'popover>{self.note(citation)}</span>')
 
     def backlinks_html(self, ref: Reference) -> Markup:
         """The way back from a reference to its markers: one arrow, or a letter per use."""

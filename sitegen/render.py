@@ -2,6 +2,7 @@
 record of what it read (deps.py)."""
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import References
+from .search import FOLD, SEARCH_PAGE
 from .sourcetext import source_paragraphs
 from .text import Formatter, isolate_latin
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
@@ -78,6 +80,8 @@ def plan_pages(site: Site) -> list[OutPage]:
         pages.append(OutPage(source.path, "source.html", source.headline or source.name,
                              f"نص المقال «{source.headline or source.name}» مع إبراز كل مقطع يستشهد به الموقع.",
                              {"source": source}))
+    pages.append(OutPage(SEARCH_PAGE, "search.html", "البحث", "ابحث في وقائع الموقع وأسمائه ومقالاته بأي تهجئة.",
+                         {"fold": json.dumps(FOLD, ensure_ascii=False, sort_keys=True)}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
     pages.append(OutPage(path_of("not_found"), "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
@@ -244,7 +248,7 @@ class Renderer:
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder
-        refs = References(page.path, look, look.fmt)
+        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path))
 
         def url(target) -> str:
             if not isinstance(target, str):
@@ -310,7 +314,8 @@ def shared_context(site: Site, look: Lookups, preview: bool, recorder: Recorder)
 
     return dict(site=site, config=site.config, look=look, fmt=fmt, topics=look.ordered_topics, absolute=absolute,
                 md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
-                timeline_path=timeline_path, paths=FIXED_PATHS, csp=content_security_policy(preview))
+                timeline_path=timeline_path, paths=FIXED_PATHS, csp=content_security_policy(preview),
+                search_csp=content_security_policy(preview, search=True))
 
 
 class MissingAsset(LookupError):
@@ -323,11 +328,13 @@ def asset_path(assets: dict[str, str], name: str) -> str:
     return assets[name]
 
 
-def content_security_policy(preview: bool) -> str:
-    """No inline code on the published site; the preview allows the live-reload script and its socket."""
-    script = "'self' 'unsafe-inline'" if preview else "'none'"
-    connect = "'self' ws: wss:" if preview else "'none'"
-    return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {script}; "
+def content_security_policy(preview: bool, search: bool = False) -> str:
+    """No script on the published site but the search page's own files: Pagefind's script, its WebAssembly and
+    the index it fetches. The preview allows the live-reload script and its socket too."""
+    script = ["'self' 'unsafe-inline'"] if preview else ["'self'"] if search else ["'none'"]
+    script += ["'wasm-unsafe-eval'"] if search else []
+    connect = "'self' ws: wss:" if preview else "'self'" if search else "'none'"
+    return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {' '.join(script)}; "
             f"connect-src {connect}; base-uri 'none'; form-action 'none'")
 
 

@@ -21,6 +21,7 @@ from .load import load
 from .model import Error, Site
 from .pipeline import Output, Stages
 from .render import Rendered, make_env
+from .search import BUNDLE
 from .write import write
 
 
@@ -35,6 +36,7 @@ class Reuse(Stages):
         self.kept: dict = {}            # id(fact) -> (fact, offsets, digest), for deps.Digests
         self.lines: dict = {}           # fact digest -> its line of facts.json
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
+        self.search: dict[str, bytes] = {}  # the preview's search index, made beside the builds (serve.py)
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         site, errors = load(root, self.topics)
@@ -91,11 +93,22 @@ class Reuse(Stages):
                       if p.path in rendered else self.pages[p.path] for p in planned}
 
     def write(self, files: dict[str, bytes], out: Path):
+        files = {**files, **self.search}
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None
         done, errors = write(files, out, previous)
         if not errors:
             self.on_disk = (out, files)
         return done, errors
+
+    def add_search(self, bundle: dict[str, bytes]) -> list[Error]:
+        """Put a search index made after the last build beside it, in pagefind/, where the preview's search page
+        looks; the site's other files stay as they are."""
+        if self.on_disk is None:
+            return []
+        out, files = self.on_disk
+        site = {path: data for path, data in files.items() if path not in self.search}
+        self.search = {BUNDLE + path: data for path, data in bundle.items()}
+        return self.write(site, out)[1]
 
 
 def page_digest(page, digests) -> bytes:

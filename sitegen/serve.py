@@ -35,6 +35,7 @@ from tornado.websocket import WebSocketClosedError
 from .model import Error
 from .pipeline import Report, build
 from .reuse import Reuse
+from .search import BackgroundIndex
 
 WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the output folder
 POLL_SECONDS = 0.05         # how often the watched files are stat'ed: a few dozen calls
@@ -102,7 +103,8 @@ async def run(preview: Preview, sockets: list, stop: asyncio.Event) -> None:
 class Preview:
     """One preview: the project, the folder it is built into, what builds keep for the next, the current errors."""
 
-    def __init__(self, root: Path, out: Path, base_url: str, builder: Callable[..., Report] = build):
+    def __init__(self, root: Path, out: Path, base_url: str, builder: Callable[..., Report] = build,
+                 search: bool = True):
         self.root, self.out, self.base_url, self.builder = Path(root), Path(out), base_url, builder
         self.errors: list[Error] = []       # while not empty, every page shows them
         self.last_good: Report | None = None
@@ -111,6 +113,7 @@ class Preview:
         self.pending: set[str] = set()
         self.first_change = self.last_change = 0.0
         self.read_again = False             # a build failed on files saved just before: read them once more
+        self.search = BackgroundIndex() if search else None   # the search index, made beside the builds
 
     def application(self) -> web.Application:
         return web.Application([
@@ -142,6 +145,10 @@ class Preview:
             self.read_again = False
             say(line)
             reload_browsers()
+        bundle = self.search.take() if self.search else None
+        if bundle is not None:   # the search page reads it when it next searches: no page needs reloading
+            errors = self.reuse.add_search(bundle)
+            say("search index: updated" if not errors else f"search index: {errors[0]}")
 
     def rebuild(self, changed: list[str] = ()) -> str:
         """Build once, reusing what earlier builds made where it is still right; returns the line to print.
@@ -165,6 +172,8 @@ class Preview:
             count = len(report.errors)
             return f"{what}: {count} error{'s' if count != 1 else ''}, shown in the browser ({ms:.0f} ms)"
         self.last_good = report
+        if self.search:
+            self.search.update(report.site)
         return (f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.written} files, "
                 f"kept {report.kept} in {ms:.0f} ms")
 

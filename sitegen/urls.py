@@ -20,6 +20,7 @@ PATTERNS = {
     "page": "{id}/index.html",
     "data": "data/facts.json",
     "not_found": "404.html",
+    "search": "search/index.html",
 }
 
 

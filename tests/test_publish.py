@@ -98,7 +98,7 @@ def test_base_url_from_the_command_line_drives_sitemap_robots_canonical_and_404(
     sitemap = ET.fromstring((out / "sitemap.xml").read_bytes())
     locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     pages = pages_of(out)
-    expected = {base + page_url(p) for p in pages} - {base + "404.html"}
+    expected = {base + page_url(p) for p in pages} - {base + "404.html", base + "search/"}
     assert sorted(locs) == sorted(expected)
     assert (out / "robots.txt").read_text().splitlines()[-1] == f"Sitemap: {base}sitemap.xml"
     for path, page in pages.items():
@@ -123,6 +123,11 @@ def test_no_page_loads_anything_from_another_host_and_no_inline_code(any_site):
             if is_resource(tag, attrs):
                 assert not re.match(r"^([a-z][a-z0-9+.-]*:|//)", value, re.I), f"{path}: <{tag} {attr}={value}>"
         tags = {tag for tag, attrs in page.elements}
+        if path == "search/index.html":   # its one script is the site's own file, which the CSP allows there alone
+            scripts = [attrs for tag, attrs in page.elements if tag == "script"]
+            assert [(a.get("type"), re.sub(r"\.[0-9a-f]{10}\.", ".HASH.", a.get("src", ""))) for a in scripts] == \
+                [("module", "../static/search.HASH.js")], scripts
+            tags.discard("script")
         assert not tags & {"script", "style", "iframe", "object", "embed"}, f"{path}: {tags & {'script', 'style'}}"
         inline = [(tag, a) for tag, attrs in page.elements for a in attrs if a == "style" or a.startswith("on")]
         assert not inline, f"{path}: inline style or handler {inline[:3]} (the CSP blocks them)"
@@ -136,10 +141,14 @@ def test_published_pages_carry_a_csp_without_unsafe_inline_and_the_preview_relax
     assert "unsafe-inline" not in published and "unsafe-eval" not in published
     assert "default-src 'none'" in published and "script-src 'none'" in published
     assert "'unsafe-inline'" in content_security_policy(preview=True)
+    # the search page alone runs scripts: its own and Pagefind's (same origin) and Pagefind's WebAssembly
+    search = content_security_policy(preview=False, search=True)
+    assert "script-src 'self' 'wasm-unsafe-eval';" in search and "connect-src 'self';" in search
+    assert "unsafe-inline" not in search and "unsafe-eval'" not in search.replace("wasm-unsafe-eval", "")
     for path, page in pages_of(fixture_site).items():
         policies = [attrs["content"] for tag, attrs in page.elements
                     if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]
-        assert policies == [published], path
+        assert policies == [search if path == "search/index.html" else published], path
 
 
 def test_css_fingerprinted_and_fonts_shipped_with_their_licence(fixture_site):

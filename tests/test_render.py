@@ -51,8 +51,14 @@ def test_topic_page_numbers_markers_and_letters_backlinks(project):
     out = built(project())
     page = html(out, "topics/meetings/index.html")
     # source "one" is cited three times on this page: one reference, backlinks أ ب ج
-    assert '<a id="cite-1-1" href="#ref-1" aria-label="المرجع ١">[١]</a>' in page
-    assert '<a id="cite-1-3" href="#ref-1"' in page
+    assert ('<button type="button" id="cite-1-1" popovertarget="cite-1-1-note" aria-label="المرجع ١">[١]</button>'
+            in page)
+    assert 'id="cite-1-3" popovertarget="cite-1-3-note"' in page
+    # each marker opens its quote, the article with its date and the way to the passage, beside the sentence
+    start = page.index('<span class="note" id="cite-1-1-note" popover>')
+    note = page[start:page.index("</a></span>", start)]
+    assert "<q>" in note and "<cite>" in note and "<time datetime=" in note
+    assert 'class="passage-link" href="../../sources/one/#q-' in note
     ref1 = page[page.index('<li id="ref-1">'):page.index('<li id="ref-2">')]
     assert [m for m in re.findall(r'href="#(cite-[\d-]+)"[^>]*>(.)</a>', ref1)] == \
         [("cite-1-1", "أ"), ("cite-1-2", "ب"), ("cite-1-3", "ج")]
@@ -221,7 +227,7 @@ def test_rendering_on_two_cores_gives_the_same_bytes_and_reports_errors(project)
     assert result.returncode == 0, result.stderr
     line = line_of(ROOT / "templates/source.html", "source.headline|bidi")
     fact_line = line_of(ROOT / "templates/partials/fact.html", "f.text")
-    assert result.stdout.splitlines() == ["same bytes from 13 pages", str([("templates/source.html", line)]),
+    assert result.stdout.splitlines() == ["same bytes from 14 pages", str([("templates/source.html", line)]),
                                           str([("templates/partials/fact.html", fact_line)]), "True"]
 
 

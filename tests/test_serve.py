@@ -520,3 +520,16 @@ def test_incremental_rebuilds_of_a_paged_timeline_write_what_a_cold_build_writes
     again = preview_build(site, tmp_path / "inc", reuse)
     assert again.rendered < again.pages
     assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
+
+
+def test_the_preview_has_a_search_index_and_keeps_it_up_to_date(project, tmp_path):
+    site = project()
+    with preview_server(site, tmp_path / "out") as (preview, url):
+        entry = wait_until(lambda: (r := fetch(url + "pagefind/pagefind-entry.json"))[0] == 200 and r[1],
+                           what="the preview's first search index")
+        replace_in(site / FLIGHTS, FACT, "اقترحت روسيا فتح خطوط جديدة.")
+        wait_until(lambda: "فتح خطوط جديدة" in fetch(url + "topics/flights/")[1], what="the edit")
+        wait_until(lambda: fetch(url + "pagefind/pagefind-entry.json")[1] not in ("", entry),
+                   what="the index of the edited site")
+        status, page = fetch(url + "search/")
+        assert status == 200 and 'data-bundle="../pagefind/"' in page

@@ -1,0 +1,256 @@
+"""Search: a Pagefind index of the site's facts, names, topics, pages and articles, with Arabic spelling folded.
+
+Each fact, entity, topic, prose page and article is one record (an HTML document only Pagefind reads), built from
+the content, not from the rendered pages, so no header, navigation or footer is ever indexed. A record's indexed
+text is folded (`fold`: hamza forms of alef, ى/ي, ة/ه, tatweel, diacritics, as Lucene's ArabicNormalizer does);
+the search page folds the query with the same table, and shows each result's original text from its metadata.
+A fact's record also holds every name the articles give the entities it names, so any spelling finds it.
+
+The bundle goes into pagefind/HASH/, HASH being a digest of its files, and the search page is pointed at it: a
+deploy replaces the search page and its index together, never one file of an index with another's.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import html
+import shutil
+import subprocess
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Error, Site
+from .urls import path_of
+
+# Lucene's ArabicNormalizer (alef forms, dotless yeh, teh marbuta, tatweel, the eight harakat), plus alef wasla,
+# the dagger alef and Farsi yeh and keheh, which Arabic keyboards also type; Arabic-Indic digits as Latin ones.
+FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه", "ـ": "", "ٰ": "",
+        **{chr(c): "" for c in range(0x064B, 0x0653)},
+        **{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)}}
+_TABLE = str.maketrans(FOLD)
+
+SEARCH_PAGE = path_of("search")
+BUNDLE = "pagefind/"            # the search page's data-bundle names this folder; the build adds the version
+WANTED = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.ar.", "pagefind.", "index/", "fragment/",
+          "filter/")            # the JS API and the index; not Pagefind's own UI files, which the site does not use
+# How much a name counts against a word of a sentence (1): an entity's own names are its title, above Pagefind's h1
+# (7), so a name query puts the person first; the names of the entities a fact mentions count thrice, so the fact
+# is found by every spelling of them and ranks above a passing mention.
+OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
+
+
+def fold(text: str) -> str:
+    """Text as the index holds it and as the search page sends a query."""
+    return text.translate(_TABLE)
+
+
+@dataclass(frozen=True)
+class Record:
+    url: str        # the result's address from the site root, e.g. "topics/flights/#flights-resumed"
+    html: str       # what Pagefind reads: folded text in <main>, the original text as metadata
+
+
+def records(site: Site) -> list[Record]:
+    """One record per fact, entity, topic, prose page and article, in site order."""
+    topics = {t.id: t for t in site.topics}
+    entities = {e.id: e for e in site.entities()}
+    sources = {s.id: s for s in site.sources}
+    out = []
+    for topic in (topics[i] for i in site.config.topics if i in topics):   # in navigation order
+        out.append(_record(f"topics/{topic.id}/", "موضوع", topic.title, topic.summary, topic=topic.title))
+        for fact in topic.facts:
+            cited = dict.fromkeys(c.source_id for c in fact.all_citations())
+            names = [v.text for ident in fact.entity_ids for v in entities[ident].names]
+            names += [entities[ident].name for ident in fact.entity_ids]
+            out.append(_record(f"topics/{topic.id}/#{fact.id}", "واقعة", _plain(fact.text),
+                               " ".join([_plain(v.text) for v in fact.variants]), names=names,
+                               weight=MENTIONED_NAME_WEIGHT, topic=topic.title,
+                               sources=[_source_name(sources[s]) for s in cited]))
+    for entity in site.entities():
+        names = [entity.name] + [v.text for v in entity.names]
+        out.append(_record(f"entities/{entity.id}/", "اسم", entity.name, " ".join(v.text for v in entity.roles),
+                           names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title))
+    for page in site.pages:
+        out.append(_record(f"{page.slug}/", "صفحة", page.title, page.description + " " + _plain(page.body)))
+    for source in site.sources:
+        out.append(_record(f"sources/{source.id}/", "مقال", source.headline,
+                           " ".join(x for x in (source.outlet, source.author) if x)))
+    return out
+
+
+def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), weight: int = 1, topic: str = "",
+            sources: list[str] = ()) -> Record:
+    e = html.escape
+    meta = [("url", "/" + url), ("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
+    meta += [("sources", "، ".join(sources))] if sources else []
+    if weight == OWN_NAME_WEIGHT:   # the search page puts a name typed as the articles write it first
+        meta.append(("names", "|".join(dict.fromkeys(fold(n) for n in names))))
+    parts = ['<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title></head><body>']
+    parts += [f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta]
+    parts += [f'<span data-pagefind-filter="topic">{e(topic)}</span>'] if kind == "واقعة" else []
+    parts.append(f"<main data-pagefind-body><p>{e(fold(title))}</p><p>{e(fold(text))}</p>")
+    if names:
+        unique = " ".join(dict.fromkeys(fold(n) for n in names))
+        parts.append(f'<p data-pagefind-weight="{weight}">{e(unique)}</p>')
+    parts.append("</main></body></html>")
+    return Record(url, "".join(parts))
+
+
+def _plain(markdown_text: str) -> str:
+    return " ".join(markdown_text.replace("*", "").replace("_", "").replace("#", "").split())
+
+
+def _source_name(source) -> str:
+    return f"{source.outlet}: «{source.headline}»" if source.outlet else f"«{source.headline}»"
+
+
+def pagefind_bundle(recs: list[Record]) -> dict[str, bytes]:
+    """The Pagefind files for these records, by path inside the bundle folder. Each record is written as a file
+    and Pagefind's command indexes the folder in one run (its Python API waits 0.1 s per record it sends)."""
+    from pagefind.service import get_executable
+
+    binary = get_executable()
+    if binary is None:
+        raise FileNotFoundError("no Pagefind binary: pip install -r requirements.txt")
+    tmp = Path(tempfile.gettempdir()) / f"sitegen-pagefind-{uuid.uuid4().hex}"   # removed below, whatever happens
+    try:
+        site, out = tmp / "records", tmp / "bundle"
+        site.mkdir(parents=True)
+        for number, record in enumerate(recs):
+            (site / f"{number}.html").write_text(record.html, encoding="utf-8")
+        done = subprocess.run([str(binary), "--site", str(site), "--output-path", str(out), "--force-language", "ar",
+                               "--silent"], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1:] or "pagefind failed")
+        bundle = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                  if p.is_file() and p.relative_to(out).as_posix().startswith(WANTED)}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return stable(bundle)
+
+
+# Pagefind writes a filter's values in hash-map order, so its filter file, and the metadata file naming it, differ
+# from run to run (Pagefind issue 638; its other files are stable since 1.3). The build must not: the values are
+# put in one order and the two files renamed after their new contents.
+CHUNK_HEAD = b"pagefind_dcd"    # how Pagefind's gzipped CBOR files begin
+
+
+def stable(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    renames = {}
+    for path in [p for p in bundle if p.startswith("filter/")]:
+        data = gzip.compress(_sorted_filter(gzip.decompress(bundle.pop(path))), mtime=0)
+        old = path[len("filter/"):-len(".pf_filter")]
+        new = old.split("_")[0] + "_" + hashlib.sha256(data).hexdigest()[:len(old.split("_")[1])]
+        renames[old] = new
+        bundle[f"filter/{new}.pf_filter"] = data
+    entry = json.loads(bundle["pagefind-entry.json"])
+    for language in entry["languages"].values():
+        old = language["hash"]
+        meta = gzip.decompress(bundle.pop(f"pagefind.{old}.pf_meta"))
+        for before, after in renames.items():   # same length: the CBOR around them stays valid
+            meta = meta.replace(before.encode(), after.encode())
+        data = gzip.compress(meta, mtime=0)
+        language["hash"] = old.split("_")[0] + "_" + hashlib.sha256(data).hexdigest()[:len(old.split("_")[1])]
+        bundle[f"pagefind.{language['hash']}.pf_meta"] = data
+    bundle["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return dict(sorted(bundle.items()))
+
+
+def _sorted_filter(raw: bytes) -> bytes:
+    """A filter file, [name, [[value, [page, ...]], ...]] in CBOR, with its values in byte order."""
+    body = raw[len(CHUNK_HEAD):]
+    name_end = _cbor_end(body, 1)
+    count, first = _cbor_head(body, name_end)
+    items, pos = [], first
+    for _ in range(count):
+        end = _cbor_end(body, pos)
+        items.append(body[pos:end])
+        pos = end
+    return CHUNK_HEAD + body[:first] + b"".join(sorted(items)) + body[pos:]
+
+
+def _cbor_head(data: bytes, pos: int) -> tuple[int, int]:
+    """The argument of the CBOR item at pos (a length, a count or a value) and where its content starts."""
+    info = data[pos] & 0x1F
+    if info < 24:
+        return info, pos + 1
+    size = 1 << (info - 24)     # 24..27: the argument follows in 1, 2, 4 or 8 bytes
+    return int.from_bytes(data[pos + 1:pos + 1 + size], "big"), pos + 1 + size
+
+
+def _cbor_end(data: bytes, pos: int) -> int:
+    """Where the CBOR item at pos ends (integers, strings, arrays and maps: what Pagefind's files hold)."""
+    major = data[pos] >> 5
+    arg, pos = _cbor_head(data, pos)
+    if major in (2, 3):
+        return pos + arg
+    for _ in range(arg * (2 if major == 5 else 1) if major in (4, 5) else 0):
+        pos = _cbor_end(data, pos)
+    return pos
+
+
+def add_search_index(site: Site, files: dict[str, bytes]) -> list[Error]:
+    """Put the index into `files` under pagefind/HASH/ and point the search page at it."""
+    try:
+        bundle = pagefind_bundle(records(site))
+    except Exception as exc:  # no binary for this platform, Pagefind failing: one line, not a traceback
+        return [Error("search", 0, f"the search index could not be built: {type(exc).__name__}: {exc}")]
+    h = hashlib.sha256()
+    for path, data in bundle.items():
+        h.update(path.encode() + b"\0" + data + b"\0")
+    folder = f"{BUNDLE}{h.hexdigest()[:10]}/"
+    page = files.get(SEARCH_PAGE, b"")
+    pointer = f'data-bundle="../{BUNDLE}"'.encode()
+    if page.count(pointer) != 1:
+        return [Error("templates/search.html", 0, f"the search page must carry {pointer.decode()} once")]
+    files[SEARCH_PAGE] = page.replace(pointer, f'data-bundle="../{folder}"'.encode())
+    files.update({folder + path: data for path, data in bundle.items()})
+    return []
+
+
+class BackgroundIndex:
+    """The preview's index: made in a thread after each good build, so it never delays the reload; the preview
+    takes each finished bundle (take()) and writes it beside the site."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.wanted: list[Record] | None = None
+        self.made: dict[str, bytes] | None = None
+        self.indexed: list[Record] | None = None    # the records of the last bundle asked for
+        self.running = False
+
+    def update(self, site: Site) -> None:
+        recs = records(site)     # read now: the next build may change the site while the thread runs
+        with self.lock:
+            if recs == self.indexed:
+                return
+            self.wanted = self.indexed = recs
+            if self.running:
+                return
+            self.running = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def take(self) -> dict[str, bytes] | None:
+        """The newest bundle finished since the last call, by path inside pagefind/; None if there is none."""
+        with self.lock:
+            made, self.made = self.made, None
+        return made
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                recs, self.wanted = self.wanted, None
+                if recs is None:
+                    self.running = False
+                    return
+            try:
+                bundle = pagefind_bundle(recs)
+            except Exception as exc:  # the preview goes on without a fresh index; say why once
+                print(f"search index: not updated ({type(exc).__name__}: {exc})", flush=True)
+                continue
+            with self.lock:
+                self.made = bundle

@@ -1,0 +1,111 @@
+// The search page. Pagefind's API is loaded on first use (focus or a query in the address), then each query is
+// folded as the index is (the table in data-fold, from sitegen/search.py) and the results are built from the
+// page's own <template>. Result text is set with textContent only: it is never read as HTML.
+const box = document.getElementById("search");
+const form = box.querySelector("form");
+const input = document.getElementById("search-query");
+const topic = document.getElementById("search-topic");
+const status = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const row = document.getElementById("search-result");
+const fold = JSON.parse(box.dataset.fold);
+const root = new URL(box.dataset.root, location.href);
+const MAX_RESULTS = 20;
+
+const folded = (text) => Array.from(text, (ch) => fold[ch] ?? ch).join("");
+const digits = (n) => box.dataset.digits === "arab" ? String(n).replace(/\d/g, (d) => "٠١٢٣٤٥٦٧٨٩"[d]) : String(n);
+
+let pagefind = null;
+function load() {
+  pagefind ??= import(new URL(box.dataset.bundle + "pagefind.js", location.href).href).then(async (api) => {
+    await api.options({ baseUrl: root.pathname });
+    await api.init();
+    return api;
+  });
+  return pagefind;
+}
+
+// The words of a result that a query word matches, marked: folded, a word matches when it holds a query word.
+function marked(text, words) {
+  const out = document.createDocumentFragment();
+  for (const part of text.split(/(\s+)/)) {
+    const plain = folded(part);
+    if (words.some((w) => w.length > 1 && plain.includes(w))) {
+      out.append(Object.assign(document.createElement("mark"), { textContent: part }));
+    } else {
+      out.append(part);
+    }
+  }
+  return out;
+}
+
+function result(data, words) {
+  const li = row.content.firstElementChild.cloneNode(true);
+  const meta = data.meta;
+  li.querySelector(".result-kind").textContent = meta.kind;
+  if (meta.topic) li.querySelector(".result-topic span").textContent = meta.topic;
+  else li.querySelector(".result-topic").remove();
+  if (meta.sources) li.querySelector(".result-sources span").textContent = meta.sources;
+  else li.querySelector(".result-sources").remove();
+  const link = li.querySelector(".result-text a");
+  link.href = new URL(meta.url.replace(/^\//, ""), root).href;
+  link.append(marked(meta.title, words));
+  return li;
+}
+
+let latest = 0;
+// A query that is a name, or part of one, as an article writes it brings that person's (or place's) own page
+// first: Pagefind ranks the many facts that mention a name above the one page about it.
+function namedFirst(found, words) {
+  const isNamed = (data) => (data.meta.names || "").split("|").some((name) => {
+    const parts = name.split(/\s+/);
+    return words.every((word) => parts.includes(word));
+  });
+  return [...found.filter(isNamed), ...found.filter((data) => !isNamed(data))];
+}
+
+async function run() {
+  const query = input.value.trim();
+  const ticket = ++latest;
+  const address = new URL(location.href);
+  address.searchParams.delete("q");
+  address.searchParams.delete("topic");
+  if (query) address.searchParams.set("q", query);
+  if (topic.value) address.searchParams.set("topic", topic.value);
+  history.replaceState(null, "", address);
+  if (!query) {
+    list.replaceChildren();
+    status.textContent = "";
+    list.dataset.query = "";
+    list.dataset.topic = topic.value;
+    return;
+  }
+  status.textContent = status.dataset.loading;
+  let found, total;
+  try {
+    const api = await load();
+    const search = await api.search(folded(query), topic.value ? { filters: { topic: topic.value } } : {});
+    total = search.results.length;
+    found = await Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data()));
+  } catch (error) {
+    if (ticket === latest) status.textContent = status.dataset.failed;
+    throw error;
+  }
+  if (ticket !== latest) return;  // a newer query is on its way
+  const words = folded(query).split(/\s+/).filter(Boolean);
+  list.replaceChildren(...namedFirst(found, words).map((data) => result(data, words)));
+  status.textContent = found.length ? status.dataset.count.replace("{n}", digits(total)) : status.dataset.none;
+  list.dataset.query = query;     // tests wait for these: the results shown are this query's, in this topic
+  list.dataset.topic = topic.value;
+}
+
+box.querySelector(".no-js").hidden = true;
+form.hidden = false;
+form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+input.addEventListener("input", run);
+topic.addEventListener("change", run);
+input.addEventListener("focus", load, { once: true });
+const asked = new URLSearchParams(location.search);
+input.value = asked.get("q") ?? "";
+topic.value = [...topic.options].some((o) => o.value === asked.get("topic")) ? asked.get("topic") : "";
+if (input.value) run();
