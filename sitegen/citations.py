@@ -98,6 +98,7 @@ def resolve_citations(site: Site, known: dict | None = None, table: dict | None 
     sources = {s.id: s for s in site.sources}
     keys = {s.id: hashlib.blake2b(s.text.encode("utf-8"), digest_size=16).digest() + repr(s.body).encode()
             for s in site.sources}
+    counts = {s.id: s.text.count("\n") + 1 for s in site.sources}
     starts: dict[str, list[int]] = {}
     flats: dict[str, FlatText] = {}   # built for an article when a quote first needs it
     errors = []
@@ -119,16 +120,16 @@ def resolve_citations(site: Site, known: dict | None = None, table: dict | None 
             found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
         table[key] = found
         cite.start, cite.end, cite.paragraph = found
-        error = outside_body(cite, source)
+        error = outside_body(cite, source, counts[source.id])
         if error:
             errors.append(error)
     return errors
 
 
-def outside_body(cite: Citation, source: Source) -> Error | None:
+def outside_body(cite: Citation, source: Source, line_count: int) -> Error | None:
     """The evidence is the article: a quote lies within its body lines, or says which other part it quotes."""
     first, last = source.body
-    if not 1 <= first <= last <= len(source.lines()):
+    if not 1 <= first <= last <= line_count:
         return None   # validate() reports the body itself
     in_body = first <= cite.paragraph <= last
     if in_body and cite.part in PARTS:   # an unknown part is validate()'s error

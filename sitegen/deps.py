@@ -16,9 +16,13 @@ import jinja2
 
 from .model import Entity, Fact, Page, Site, Source, Topic
 
-# Objects with an id, named in keys by (kind, id): a read of one of their attributes depends on that attribute only.
+# Objects with an id, named in keys by (kind, id): a read of one of their attributes depends on that attribute only,
+# except for the small objects many pages name (an article, a person, a meeting): there one key for the whole object keeps the
+# records short, at the cost of a few more pages rendered when one of them changes.
 KINDS = {Fact: "fact", Entity: "entity", Topic: "topic", Source: "source", Page: "page", Site: "site"}
+WHOLE = {"entity", "source"}
 ATOMS = (str, int, float, bool, type(None), bytes)
+MISSING = ("missing",)      # what a key that names nothing is worth: equal to no value, hash or string
 
 
 def identity(obj) -> tuple | None:
@@ -58,7 +62,7 @@ class Recorder:
         if self._open:
             ident = identity(obj)
             if ident is not None:
-                self._open[-1].add(ident + (name,))
+                self._open[-1].add(ident + (None if ident[0] in WHOLE else name,))
 
     def whole(self, obj) -> None:
         """Everything of a model object was read (a fact placed on a page)."""
@@ -86,19 +90,20 @@ class RecordingEnvironment(jinja2.Environment):
 class TrackedMap:
     """A read-only table of the site (entities by id, facts by entity, ...) that notes each key looked up."""
 
-    def __init__(self, name: str, data: dict, recorder: Recorder):
+    def __init__(self, name: str, data: dict, recorder: Recorder, kind: str | None = None):
         self.name, self._data, self._recorder = name, data, recorder
+        self._key = (lambda key: (kind, key, None)) if kind in WHOLE else (lambda key: ("look", name, key))
 
     def __getitem__(self, key):
-        self._recorder.note(("look", self.name, key))
+        self._recorder.note(self._key(key))
         return self._data[key]
 
     def get(self, key, default=None):
-        self._recorder.note(("look", self.name, key))
+        self._recorder.note(self._key(key))
         return self._data.get(key, default)
 
     def __contains__(self, key) -> bool:
-        self._recorder.note(("look", self.name, key))
+        self._recorder.note(self._key(key))
         return key in self._data
 
     def raw(self) -> dict:
@@ -153,32 +158,37 @@ class Digests:
         self._whole: dict[int, bytes] = {}
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
+        self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
 
-    def of(self, key: tuple) -> bytes | None:
-        """The hash of what the key names now; None when it names nothing (an id no longer in the site)."""
-        found = self._keys.get(key, False)
-        if found is False:
+    def of(self, key: tuple):
+        """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
+        those is cheaper than hashing them); MISSING when it names nothing (an id no longer in the site)."""
+        found = self._keys.get(key, self)
+        if found is self:
             found = self._keys[key] = self._compute(key)
         return found
 
-    def _compute(self, key: tuple) -> bytes | None:
+    def _compute(self, key: tuple):
         kind, ident, name = key
         if kind == "look":
             table = self.tables.get(ident)
             if table is None:
-                return None
+                return MISSING
             if name is None:
                 return self.value(table)
-            return self.value(table[name]) if name in table else None
+            return self.plain_or_hash(table[name]) if name in table else MISSING
         obj = self.objects.get((kind, ident))
         if obj is None:
-            return None
+            return MISSING
         if name is None:
             return self.whole(obj)
-        value = getattr(obj, name, None)
+        value = getattr(obj, name, MISSING)
         if callable(value):     # Site.facts(), Site.entities(): read by calling them
             value = value()
-        return self.value(value)
+        return self.plain_or_hash(value)
+
+    def plain_or_hash(self, value):
+        return value if type(value) in ATOMS or value is MISSING else self.value(value)
 
     def whole(self, obj) -> bytes:
         """The hash of all of a model object's content fields."""
@@ -202,7 +212,7 @@ class Digests:
     def canon(self, value):
         """A nested tuple standing for the value: model objects by (kind, id), other dataclasses by their fields."""
         cls = type(value)
-        if cls in ATOMS or isinstance(value, str):
+        if cls in ATOMS or isinstance(value, str) or value is MISSING:
             return value
         if isinstance(value, PurePath):
             return str(value)
@@ -213,8 +223,11 @@ class Digests:
         ident = identity(value)
         if ident is not None:
             return ident
-        if dataclasses.is_dataclass(value):
-            return self._canon_fields(value)
+        if dataclasses.is_dataclass(value):   # a citation or a date is in many keys: taken apart once per build
+            found = self._canon.get(id(value))
+            if found is None:
+                found = self._canon[id(value)] = self._canon_fields(value)
+            return found
         raise TypeError(f"cannot take the digest of a {cls.__name__}")
 
     def _canon_fields(self, obj) -> tuple:
@@ -230,8 +243,13 @@ class Digests:
         return all(of(key) == digest for key, digest in recorded.items())
 
     def record(self, keys) -> dict:
-        return {key: self.of(key) for key in keys}
+        """{key: digest} of what was read; an attribute read of an object also read whole is left to the whole."""
+        whole = {key[:2] for key in keys if key[2] is None and key[0] != "look"}
+        return {key: self.of(key) for key in keys if key[2] is None or key[:2] not in whole}
+
+
+DIGEST_SIZE = 16
 
 
 def _hash(canon) -> bytes:
-    return hashlib.blake2b(repr(canon).encode("utf-8"), digest_size=16).digest()
+    return hashlib.blake2b(repr(canon).encode("utf-8"), digest_size=DIGEST_SIZE).digest()

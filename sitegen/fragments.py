@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from .deps import Digests, Recorder
+from .deps import DIGEST_SIZE, Digests, Recorder
 from .model import Citation, Fact
 from .urls import page_url
 
@@ -29,14 +29,18 @@ MARKER = "<\x00marker>"   # the next citation marker of the fact, numbered by th
 class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
     facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
-    quotes: dict[bytes, tuple[str, dict]] = field(default_factory=dict)
-    used: set = field(default_factory=set)
+    quotes: dict[bytes, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
 
-    def prune(self) -> None:
-        """Keep only what the last build used: memory stays flat however many edits the preview sees."""
-        self.facts = {k: v for k, v in self.facts.items() if k in self.used}
-        self.quotes = {k: v for k, v in self.quotes.items() if k in self.used}
-        self.used = set()
+    def prune(self, site, digests: Digests) -> None:
+        """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
+        flat however many edits the preview sees, and most builds do not pay for a sweep."""
+        facts, cites = site.facts(), site.citations()
+        if len(self.facts) > 2 * len(facts) + 50:
+            live = {digests.whole(f) for f in facts}
+            self.facts = {k: v for k, v in self.facts.items() if k in live}
+        if len(self.quotes) > 4 * len(cites) + 50:
+            live = {digests.value(c) for c in cites}
+            self.quotes = {k: v for k, v in self.quotes.items() if k[-DIGEST_SIZE:] in live}
 
 
 class Fragments:
@@ -68,6 +72,7 @@ class Fragments:
         if entry is None:
             self._cited = []
             html, deps = self._render("fact.html", "fact", fact)
+            deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
             index = {id(c): i for i, c in enumerate(fact.all_citations())}
             entry = self.store.facts[key] = (split_pieces(html, [index[id(c)] for c in self._cited]),
                                              self.digests.record(deps))
@@ -80,9 +85,7 @@ class Fragments:
 
     def adopt(self, fact: Fact, entry: tuple[list, dict]) -> None:
         """Keep a fact's pieces and record rendered by another process."""
-        key = self.digests.whole(fact)
-        self.store.facts[key] = entry
-        self.store.used.add(key)
+        self.store.facts[self.digests.whole(fact)] = entry
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
         """The fact as one page shows it: its markers numbered by that page's references."""
@@ -138,9 +141,7 @@ class Fragments:
         entry = store.get(key)
         if entry is not None and self.digests.still(entry[1]):
             self.recorder.add(entry[1])
-            self.store.used.add(key)
             return entry
-        self.store.used.add(key)
         return None
 
     def _once(self, key: tuple, partial: str, macro: str, item) -> str:

@@ -138,8 +138,13 @@ class Lookups:
         self.site = site
         self.fmt = fmt
         self.tables = site_tables(site)
-        for name, table in self.tables.items():
-            setattr(self, name, (TrackedMap if isinstance(table, dict) else TrackedList)(name, table, recorder))
+        for name, table in self.tables.items():   # a table of objects by id is read as the objects themselves
+            tracked = (TrackedMap(name, table, recorder, BY_ID.get(name)) if isinstance(table, dict)
+                       else TrackedList(name, table, recorder))
+            setattr(self, name, tracked)
+
+
+BY_ID = {"sources": "source", "entities": "entity"}
 
 
 def site_tables(site: Site) -> dict:
@@ -152,7 +157,8 @@ def site_tables(site: Site) -> dict:
         "facts_by_entity": group(facts, lambda f: f.entity_ids),
         "facts_by_speaker": group(facts, lambda f: f.all_speakers()),   # the claims each person or body made
         "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
-        "citing": citing(facts + entities), "ordered_topics": ordered_topics(site),
+        "citing": citing(facts + entities), "citers": group(facts + entities, cited_sources),
+        "ordered_topics": ordered_topics(site),
         "disputed": [f for f in facts if f.variants], "meetings": [e for e in entities if e.kind == "meeting"],
         "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],
     }
@@ -165,6 +171,10 @@ def group(items: list, keys_of) -> dict[str, list]:
         for key in keys_of(item):
             out.setdefault(key, []).append(item)
     return out
+
+
+def cited_sources(item) -> list[str]:
+    return list(dict.fromkeys(c.source_id for c in item.all_citations()))
 
 
 def citing(items: list) -> dict[str, list]:
@@ -266,7 +276,7 @@ class Renderer:
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
             paragraphs=lambda source: source_paragraphs(source, look, url, recorder),
-            supporters=lambda source: [item for item, _ in look.citing.get(source.id, [])],
+            supporters=lambda source: look.citers.get(source.id, []),
         )
         context.update(page.context)
         return context

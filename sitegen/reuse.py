@@ -31,12 +31,15 @@ class Reuse(Stages):
         self.quotes: dict = {}          # (article hash, quote) -> (start, end, line)
         self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
         self.env = None
-        self.pages: dict[str, tuple[bytes, bytes, dict]] = {}   # path -> (page hash, html, {key: digest read})
+        self.pages: dict[str, tuple[bytes, bytes, frozenset]] = {}   # path -> (page hash, html, the keys it read)
+        self.read: dict[tuple, object] = {}     # each key some page read -> what it was worth then
+        self.readers: dict[tuple, set[str]] = {}    # each key -> the pages that read it
         self.store = FragmentStore()
         self.kept: dict = {}            # id(fact) -> (fact, offsets, digest), for deps.Digests
         self.lines: dict = {}           # fact digest -> its line of facts.json
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.search: dict[str, bytes] = {}  # the preview's search index, made beside the builds (serve.py)
+        self.spare = None               # write.Spare: the site before last, to bring up to date next time
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         site, errors = load(root, self.topics)
@@ -51,18 +54,11 @@ class Reuse(Stages):
         self.quotes = table
         return errors
 
-    def render(self, site: Site, preview: bool) -> Output:
-        output = super().render(site, preview)
-        self.store.prune()
-        live = {id(f) for f in site.facts()}
-        self.kept = {k: v for k, v in self.kept.items() if k in live}
-        return output
-
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
         inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
         if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused
             self.inputs, self.env = inputs, make_env(site.root / "templates")
-            self.pages, self.store, self.lines = {}, FragmentStore(), {}
+            self.pages, self.read, self.readers, self.store, self.lines = {}, {}, {}, FragmentStore(), {}
         return self.env
 
     def fragments(self) -> FragmentStore:
@@ -81,21 +77,47 @@ class Reuse(Stages):
         return line_of
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
+        """The pages none of whose reads changed: each key read is looked at once, however many pages read it."""
+        dirty: set[str] = set()
+        for key, then in self.read.items():
+            if digests.of(key) != then:
+                dirty |= self.readers[key]
         reused = {}
         for page in planned:
             old = self.pages.get(page.path)
-            if old is not None and old[0] == page_digest(page, digests) and digests.still(old[2]):
+            if old is not None and page.path not in dirty and old[0] == page_digest(page, digests):
                 reused[page.path] = old[1]
         return reused
 
     def remember(self, planned: list, rendered: dict[str, Rendered], digests) -> None:
-        self.pages = {p.path: (page_digest(p, digests), rendered[p.path].html, digests.record(rendered[p.path].reads))
-                      if p.path in rendered else self.pages[p.path] for p in planned}
+        pages = {}
+        for p in planned:
+            if p.path in rendered:
+                record = digests.record(rendered[p.path].reads)
+                self.read.update(record)    # a changed key's readers are all rendered again: one value for all
+                pages[p.path] = (page_digest(p, digests), rendered[p.path].html, frozenset(record))
+            else:
+                pages[p.path] = self.pages[p.path]
+        touched = set()
+        for path in rendered.keys() | (self.pages.keys() - pages.keys()):   # what changed who reads what
+            for key in self.pages[path][2] if path in self.pages else ():
+                self.readers[key].discard(path)
+                touched.add(key)
+            for key in pages[path][2] if path in pages else ():
+                self.readers.setdefault(key, set()).add(path)
+        for key in touched:
+            if not self.readers[key]:   # only what some page reads is kept
+                del self.readers[key], self.read[key]
+        self.pages = pages
+        self.store.prune(digests.site, digests)
+        live = {id(f) for f in digests.site.facts()}
+        self.kept = {k: v for k, v in self.kept.items() if k in live}
 
     def write(self, files: dict[str, bytes], out: Path):
         files = {**files, **self.search}
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None
-        done, errors = write(files, out, previous)
+        done, errors = write(files, out, previous, self.spare if previous is not None else None)
+        self.spare = done.spare     # none after a failure: what is in it then is not known
         if not errors:
             self.on_disk = (out, files)
         return done, errors

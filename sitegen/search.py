@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Error, Site
-from .urls import path_of
+from .urls import from_root, path_of
 
 # Lucene's ArabicNormalizer (alef forms, dotless yeh, teh marbuta, tatweel, the eight harakat), plus alef wasla,
 # the dagger alef and Farsi yeh and keheh, which Arabic keyboards also type; Arabic-Indic digits as Latin ones.
@@ -61,25 +61,28 @@ def records(site: Site) -> list[Record]:
     sources = {s.id: s for s in site.sources}
     out = []
     for topic in (topics[i] for i in site.config.topics if i in topics):   # in navigation order
-        out.append(_record(f"topics/{topic.id}/", "موضوع", topic.title, topic.summary, topic=topic.title))
-        for fact in topic.facts:
-            cited = dict.fromkeys(c.source_id for c in fact.all_citations())
-            names = [v.text for ident in fact.entity_ids for v in entities[ident].names]
-            names += [entities[ident].name for ident in fact.entity_ids]
-            out.append(_record(f"topics/{topic.id}/#{fact.id}", "واقعة", _plain(fact.text),
-                               " ".join([_plain(v.text) for v in fact.variants]), names=names,
-                               weight=MENTIONED_NAME_WEIGHT, topic=topic.title,
-                               sources=[_source_name(sources[s]) for s in cited]))
+        out.append(_record(from_root("", topic.path), "موضوع", topic.title, topic.summary, topic=topic.title))
+        out += [fact_record(fact, topic, entities, sources) for fact in topic.facts]
     for entity in site.entities():
         names = [entity.name] + [v.text for v in entity.names]
-        out.append(_record(f"entities/{entity.id}/", "اسم", entity.name, " ".join(v.text for v in entity.roles),
+        out.append(_record(from_root("", entity.path), "اسم", entity.name, " ".join(v.text for v in entity.roles),
                            names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title))
     for page in site.pages:
-        out.append(_record(f"{page.slug}/", "صفحة", page.title, page.description + " " + _plain(page.body)))
+        out.append(_record(from_root("", page.path), "صفحة", page.title, page.description + " " + _plain(page.body)))
     for source in site.sources:
-        out.append(_record(f"sources/{source.id}/", "مقال", source.headline,
-                           " ".join(x for x in (source.outlet, source.author) if x)))
+        out.append(_record(from_root("", source.path), "مقال", source.name,
+                           " ".join(x for x in (source.headline, source.outlet, source.author) if x)))
     return out
+
+
+def fact_record(fact, topic, entities: dict, sources: dict) -> Record:
+    """A fact, found by its words and by every name of the entities it names, with its articles to show."""
+    cited = dict.fromkeys(c.source_id for c in fact.all_citations())
+    names = [v.text for ident in fact.entity_ids for v in entities[ident].names]
+    names += [entities[ident].name for ident in fact.entity_ids]
+    return _record(from_root("", fact.path), "واقعة", _plain(fact.text), " ".join(_plain(v.text) for v in fact.variants),
+                   names=names, weight=MENTIONED_NAME_WEIGHT, topic=topic.title,
+                   sources=[_source_name(sources[s]) for s in cited])
 
 
 def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), weight: int = 1, topic: str = "",
@@ -105,7 +108,7 @@ def _plain(markdown_text: str) -> str:
 
 
 def _source_name(source) -> str:
-    return f"{source.outlet}: «{source.headline}»" if source.outlet else f"«{source.headline}»"
+    return f"{source.outlet}: «{source.name}»" if source.outlet and source.outlet != source.name else f"«{source.name}»"
 
 
 def pagefind_bundle(recs: list[Record]) -> dict[str, bytes]:

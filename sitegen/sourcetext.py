@@ -36,7 +36,7 @@ class Paragraph:
 
 def spans_of(source: Source, look) -> list[Span]:
     by_offsets: dict[tuple[int, int], Span] = {}
-    for number, (item, cites) in enumerate(look.citing.get(source.id, []), 1):
+    for number, (item, cites) in enumerate(look.tables["citing"].get(source.id, []), 1):
         for c in cites:
             if c.start < 0:
                 continue
@@ -49,10 +49,9 @@ def spans_of(source: Source, look) -> list[Span]:
 def source_paragraphs(source: Source, look, url, recorder) -> list[Paragraph]:
     """Every non-empty line of the article (or, in excerpt mode, the cited sentences), highlighted."""
     recorder.whole(source)
+    for item in look.citers.get(source.id, []):   # which facts and entities cite it: what, and where, is theirs
+        recorder.whole(item)
     spans = spans_of(source, look)
-    for span in spans:  # the links after each passage name the facts and entities citing it
-        for _, item in span.citers:
-            recorder.read(item, "name" if hasattr(item, "kind") else "text")
     starts = line_starts(source.text)
     first, last = source.body
     excerpts = look.site.config.source_text == "excerpts"

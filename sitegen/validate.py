@@ -98,40 +98,47 @@ def check_sources(site: Site) -> list[Error]:
 
 
 def check_references(site: Site) -> list[Error]:
-    errors = []
     sources = {s.id for s in site.sources}
     entities = {e.id: e for e in site.entities()}
     meetings = {i for i, e in entities.items() if e.kind == "meeting"}
-    for e in site.entities():
-        if e.kind not in ENTITY_KINDS:
-            errors.append(e.where.error(f"entity kind '{e.kind}' must be one of: {', '.join(ENTITY_KINDS)}"))
-    for s in site.sources:
-        if s.meeting not in meetings:
-            errors.append(s.where.error(_unknown("meeting", s.meeting, meetings)))
+    errors = [e.where.error(f"entity kind '{e.kind}' must be one of: {', '.join(ENTITY_KINDS)}")
+              for e in site.entities() if e.kind not in ENTITY_KINDS]
+    errors += [s.where.error(_unknown("meeting", s.meeting, meetings)) for s in site.sources if s.meeting not in meetings]
     for fact in site.facts():
-        for ident in fact.entity_ids:
-            if ident not in entities:
-                errors.append((fact.entities_where or fact.where).error(_unknown("entity", ident, entities)))
-        if len(fact.variants) == 1:
-            errors.append(fact.variants[0].where.error("'variants' needs two or more versions to compare"))
-        cited = {c.source_id for v in fact.variants for c in v.citations}
-        if len(fact.variants) > 1 and len(cited) < 2:
-            errors.append(fact.variants[0].where.error(
-                f"'variants' all cite one article ({', '.join(sorted(cited))}): sources disagree only when two "
-                "articles differ; one article's wordings belong in one fact"))
-        speakers = [(i, fact.speakers_where or fact.where) for i in fact.speakers]
-        speakers += [(i, v.where) for v in fact.variants for i in v.speakers]
-        for ident, where in speakers:
-            if ident not in entities:
-                errors.append(where.error(_unknown("entity", ident, entities) + " in 'according_to'"))
-            elif entities[ident].kind not in SPEAKER_KINDS:
-                errors.append(where.error(f"'according_to' names who said it: '{ident}' is a {entities[ident].kind}, "
-                                          f"not a {' or '.join(SPEAKER_KINDS)}"))
+        errors += [(fact.entities_where or fact.where).error(_unknown("entity", ident, entities))
+                   for ident in fact.entity_ids if ident not in entities]
+        errors += check_variants(fact) + check_speakers(fact, entities)
     for cite in site.citations():
         if cite.source_id not in sources:
             errors.append(cite.where.error(_unknown("source", cite.source_id, sources)))
         if cite.part and cite.part not in PARTS:
             errors.append(cite.where.error(f"'part' must be one of: {', '.join(PARTS)} (got '{cite.part}')"))
+    return errors
+
+
+def check_variants(fact) -> list[Error]:
+    """Variants are a disagreement: two versions or more, from two articles or more."""
+    if len(fact.variants) == 1:
+        return [fact.variants[0].where.error("'variants' needs two or more versions to compare")]
+    cited = {c.source_id for v in fact.variants for c in v.citations}
+    if len(fact.variants) > 1 and len(cited) < 2:
+        return [fact.variants[0].where.error(
+            f"'variants' all cite one article ({', '.join(sorted(cited))}): sources disagree only when two "
+            "articles differ; one article's wordings belong in one fact")]
+    return []
+
+
+def check_speakers(fact, entities: dict) -> list[Error]:
+    """`according_to` names people or bodies the site knows."""
+    errors = []
+    speakers = [(i, fact.speakers_where or fact.where) for i in fact.speakers]
+    speakers += [(i, v.where) for v in fact.variants for i in v.speakers]
+    for ident, where in speakers:
+        if ident not in entities:
+            errors.append(where.error(_unknown("entity", ident, entities) + " in 'according_to'"))
+        elif entities[ident].kind not in SPEAKER_KINDS:
+            errors.append(where.error(f"'according_to' names who said it: '{ident}' is a {entities[ident].kind}, "
+                                      f"not a {' or '.join(SPEAKER_KINDS)}"))
     return errors
 
 

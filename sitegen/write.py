@@ -94,12 +94,26 @@ class Written:
     written: int = 0
     kept: int = 0
     warnings: list[str] = field(default_factory=list)
+    spare: Spare | None = None
 
 
-def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None = None) -> tuple[Written, list[Error]]:
-    """Write the site into a fresh folder beside `out`, then put it in place of `out` in one step: a reader of the
-    site never finds it half-written or missing. With `previous`, what the last write put in `out`, files that
-    did not change are hard-linked from there instead of written again (the preview's rebuilds)."""
+class CannotCreate(Exception):
+    """The folder to write into could not be made (the OSError is its argument)."""
+
+
+@dataclass
+class Spare:
+    """The preview's second folder: the site as the write before last left it, kept beside `out` to be brought up
+    to date and swapped in next time, instead of a whole folder made and another removed after every edit."""
+    path: Path
+    files: dict[str, bytes]
+
+
+def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None = None,
+          spare: Spare | None = None) -> tuple[Written, list[Error]]:
+    """Write the site into a folder beside `out`, then put it in place of `out` in one step: a reader of the site
+    never finds it half-written or missing. With `previous`, what the last write put in `out` (the preview's
+    rebuilds), unchanged files are hard-linked from there, and the replaced site is kept as the next `spare`."""
     out = out.resolve()
     done = Written()
     try:
@@ -109,26 +123,73 @@ def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None 
         return done, [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)   # one build at a time writes beside `out`
-        done.warnings += remove_leftovers(out)
+        done.warnings += remove_leftovers(out, keep=spare.path if spare else None)
         try:
-            fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        except OSError as exc:
-            return done, [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
+            folder = prepare(files, out, previous, spare, done)
+        except CannotCreate as exc:
+            return done, [Error(str(out), 0, f"cannot create the output folder: {exc.args[0].strerror}")]
         try:
-            fill(fresh, files, out if previous is not None and (out / MARKER).is_file() else None, previous, done)
-            old = swap_into_place(fresh, out)
+            old = swap_into_place(folder, out)
         except BaseException as exc:
-            shutil.rmtree(fresh, ignore_errors=True)  # whatever stopped us (Ctrl-C too), leave no half-written folder
+            shutil.rmtree(folder, ignore_errors=True)  # whatever stopped us (Ctrl-C too), leave no half-written folder
             if isinstance(exc, OSError):
                 return done, [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
             raise
-        if old is not None:
+        if old is not None and previous is not None:
+            done.spare = Spare(old, previous)
+        elif old is not None:
             done.warnings += remove_tree(old)
     except OSError as exc:
         return done, [Error(str(out), 0, f"cannot write the site: {exc.strerror or exc}")]
     finally:
         os.close(lock)
     return done, []
+
+
+def prepare(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None, spare: Spare | None,
+            done: Written) -> Path:
+    """A folder holding exactly `files`: the spare brought up to date, or a fresh one; a half-made folder is
+    removed before the error goes up."""
+    if spare is not None and (spare.path / MARKER).is_file():
+        try:
+            update(spare.path, spare.files, files, done)
+            return spare.path
+        except BaseException:
+            shutil.rmtree(spare.path, ignore_errors=True)
+            raise
+    try:
+        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        raise CannotCreate(exc) from exc
+    try:
+        fill(fresh, files, out if previous is not None and (out / MARKER).is_file() else None, previous, done)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return fresh
+
+
+def update(folder: Path, have: dict[str, bytes], want: dict[str, bytes], done: Written) -> None:
+    """Bring `folder`, holding `have`, to `want`. Each changed file is a new file renamed over the old one: the
+    old one may be a hard link into the live site, which must not change."""
+    for rel, data in sorted(want.items()):
+        old = have.get(rel)
+        if old is data or old == data:
+            done.kept += 1
+            continue
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{path.name}.new")
+        scratch.write_bytes(data)
+        os.replace(scratch, path)
+        done.written += 1
+    for rel in sorted(have.keys() - want.keys(), reverse=True):
+        path = folder / rel
+        path.unlink(missing_ok=True)
+        for parent in path.parents:
+            if parent == folder or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def fill(fresh: Path, files: dict[str, bytes], current: Path | None, previous: dict[str, bytes] | None,
@@ -192,11 +253,11 @@ def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-def remove_leftovers(out: Path) -> list[str]:
-    """Folders a killed build left beside `out` (a half-written new site, a half-removed old one)."""
+def remove_leftovers(out: Path, keep: Path | None = None) -> list[str]:
+    """Folders a killed build left beside `out` (a half-written new site, a half-removed old one); not `keep`."""
     warnings = []
     for path in sorted(out.parent.glob(f".{out.name}.new-*")) + sorted(out.parent.glob(f".{out.name}.old-*")):
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir() and not path.is_symlink() and path != keep:
             warnings += remove_tree(path)
     return warnings
 

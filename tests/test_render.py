@@ -193,7 +193,7 @@ env, assets = make_env(root / "templates"), collect_assets(root)[0]
 assert can_fork()  # a fresh single-threaded process: the second renderer really is forked
 def render(env, parallel):
     pages, errors = Renderer(site, env, assets, False).render(plan_pages(site), parallel=parallel)
-    return {path: (r.html, r.reads) for path, r in pages.items()}, errors
+    return {path: r.html for path, r in pages.items()}, errors
 serial, errors = render(env, False)
 both, more = render(env, True)
 assert errors == more == [] and both == serial and list(both) == list(serial)

@@ -103,7 +103,10 @@ def test_the_preview_links_unchanged_files_and_drops_pages_that_are_gone(project
     assert again.kept and again.written and again.kept + again.written == again.files
     cold = build(root, tmp_path / "cold", "http://127.0.0.1:8000/", preview=True)
     assert cold.ok and tree(out) == tree(tmp_path / "cold")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cold", "preview", "project0"]   # nothing left beside
+    # beside them only the preview's spare: the site before, to be brought up to date and swapped in next time
+    assert [p.name[:len(".preview.new-")] for p in tmp_path.iterdir() if p.name.startswith(".")] == [".preview.new-"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["cold", "preview",
+                                                                                           "project0"]
 
 
 # --- the swap: never a moment without a site, nothing left behind, and a word when the old site stays ---
