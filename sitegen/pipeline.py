@@ -17,7 +17,7 @@ from .load import load
 from .model import Error, Site
 from .render import make_env, page_url, plan_pages, render, timeline, timeline_path_of
 from .validate import validate
-from .write import check_output_dir, collect_assets, robots, sitemap, write
+from .write import check_output_dir, collect_assets, count_written, robots, sitemap, write
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Report:
     seconds: float = 0.0
     site: Site | None = None
     rendered: int = 0           # HTML pages this build rendered: all, or those a change affected
+    written: int = 0            # files written (or, by `check`, that would be): all, or those that changed
     cache: RenderCache | None = None
 
     @property
@@ -128,6 +129,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         if fragments is not None:
             fragments.forget_except(site.facts())
         report.cache = RenderCache(site, inputs, env, pages, files, out, fragments or FragmentCache(), records)
+    report.written = count_written(files, cache.files if cache and cache.out == out else None)
     if write_output:
         errors += write(files, out, written=cache.files if cache and cache.out == out else None)
     return done(errors)

@@ -101,6 +101,11 @@ def write(files: dict[str, bytes], out: Path, written: dict[str, bytes] | None =
     return []
 
 
+def count_written(files: dict[str, bytes], written: dict[str, bytes] | None) -> int:
+    """How many files write(files, out, written) writes: all of them, or those that differ from `written`."""
+    return len(files) if written is None else sum(1 for rel, data in files.items() if written.get(rel) != data)
+
+
 def update_in_place(files: dict[str, bytes], out: Path, written: dict[str, bytes]) -> None:
     """Bring `out`, holding `written`, to `files`: changed files replaced, gone ones removed with empty folders."""
     for rel, data in sorted(files.items()):

@@ -162,7 +162,8 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا جديدًا.")
     wait_until(lambda: "اقترحت روسيا أمرًا جديدًا." in fetch(server.url + "topics/flights/")[1], what="the edit")
     line = wait_until(lambda: server.rebuilds() and server.rebuilds()[-1], what="the rebuild's line")
-    assert re.fullmatch(r"content/topics/flights\.yaml: rendered \d+ of \d+ pages, wrote \d+ files in \d+ ms\n", line)
+    assert re.fullmatch(r"content/topics/flights\.yaml: rendered \d+ of \d+ pages, wrote \d+ files, kept \d+ in \d+ ms\n",
+                        line)
 
     replace_in(site / FLIGHTS, "    text: \"اقترحت روسيا أمرًا", "    txet: \"اقترحت روسيا أمرًا")
     expected = build(site, write_output=False).errors
@@ -214,13 +215,13 @@ def serve_and_fail(project: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_port_in_use_is_one_clear_line_and_exit_1(project):
+def test_port_in_use_is_one_clear_line_and_exit_3(project):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = serve_and_fail(project(), "--port", str(port))
-    assert result.returncode == 1
+    assert result.returncode == 3  # not 1, which says the content has errors
     assert result.stdout == ""
     assert result.stderr == (f"build.py serve: port {port} is already in use on 127.0.0.1; "
                              "stop the other server or choose another with --port\n")
@@ -251,6 +252,40 @@ def test_unknown_paths_get_the_sites_404_page(served):
         assert "livereload.js" in page  # the 404 page reloads itself after a rebuild too
     assert fetch(url + "topics/flights/")[0] == 200
     assert fetch(url + "topics/flights")[0] == 200  # redirected to the folder
+
+
+def test_the_log_counts_what_an_edit_rendered_wrote_and_kept(served):
+    site, preview, url = served
+    before = tree(preview.out)
+    replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا آخر.")
+    line = preview.rebuild([FLIGHTS])
+    after = tree(preview.out)
+    changed = [p for p in after if before.get(p) != after[p]]
+    rendered, pages, written, kept = map(int, re.fullmatch(
+        rf"{FLIGHTS}: rendered (\d+) of (\d+) pages, wrote (\d+) files, kept (\d+) in \d+ ms", line).groups())
+    assert (written, kept) == (len(changed), len(after) - len(changed) - 1)   # the marker file is not the site's
+    assert 0 < rendered < pages and 0 < written < rendered
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["site", "error-page"])
+def test_head_answers_with_the_headers_get_answers(served, broken):
+    site, preview, url = served
+    if broken:
+        replace_in(site / FLIGHTS, "    text:", "    txet:")
+        preview.rebuild([FLIGHTS])
+    host, port = url.split("//")[1].strip("/").split(":")
+    for path in ("/", "/topics/flights/", "/no/such/page", "/static/fonts/OFL.txt"):
+        answers = {}
+        for method in ("GET", "HEAD"):
+            connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            connection.request(method, path)
+            response = connection.getresponse()
+            answers[method] = (response.status, response.getheader("Content-Length"), response.getheader("Content-Type"),
+                               len(response.read()))
+            connection.close()
+        assert answers["HEAD"][:3] == answers["GET"][:3] and answers["HEAD"][3] == 0, (path, answers)
+        assert int(answers["GET"][1]) == answers["GET"][3], (path, answers)
+        assert answers["GET"][0] == (500 if broken else 404 if "such" in path else 200), (path, answers)
 
 
 TRAVERSALS = ["/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/secret.txt",
