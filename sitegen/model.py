@@ -131,6 +131,7 @@ class Page:
     description: str
     body: str                   # Markdown
     where: Where = field(compare=False)  # for error messages only, not content
+    body_line: int = field(default=1, compare=False)    # the file's line the body starts on
 
 
 @dataclass

@@ -17,7 +17,7 @@ from .load import load
 from .model import Error, Site
 from .render import make_env, page_url, plan_pages, render, timeline, timeline_path_of
 from .validate import validate
-from .write import check_output_dir, collect_assets, count_written, robots, sitemap, write
+from .write import check_output_dir, check_static, collect_assets, count_written, robots, sitemap, write
 
 
 @dataclass
@@ -82,12 +82,15 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
         return report
 
     site, errors = load(root, previous.cache.site if previous and previous.cache else None)
-    if site is None or errors:  # a file that did not load would make every reference to it look wrong too
+    if site is None:
         return done(errors)
     if base_url:
         site.config.base_url = base_url
     report.site = site
-    errors += validate(site)
+    loaded = not errors  # a file that did not load would make every reference to it look wrong too: those wait
+    errors += validate(site, references=loaded) + check_static(root)
+    if not loaded:
+        return done(errors)
     # topics reused from the previous build keep their resolved quotes, as long as no article changed
     same_articles = bool(previous and previous.cache and previous.cache.site.sources == site.sources)
     errors += resolve_citations(site, only_unresolved=same_articles)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from html import escape
@@ -30,6 +31,29 @@ def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
         names[name] = f"static/{out}"
         files[f"static/{out}"] = data
     return names, files
+
+
+def check_static(root: Path) -> list[Error]:
+    """static/ publishes only what is in the project: a symlink leading outside it (to /etc/passwd, say), a broken
+    or looping one, or anything that is not a file or folder (a FIFO, a device) stops the build."""
+    root, errors = root.resolve(), []
+    for folder, dirs, names in os.walk(root / "static"):
+        for name in dirs + names:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            link = os.readlink(path) if path.is_symlink() else name
+            try:
+                target = path.resolve(strict=True)
+                kind = target.stat().st_mode
+            except (OSError, RuntimeError):  # RuntimeError: pathlib's word for a symlink loop
+                errors.append(Error(rel, 0, f"symlink to '{link}' leads to no file"))
+                continue
+            if not target.is_relative_to(root):
+                errors.append(Error(rel, 0, f"symlink to '{link}' leads outside the project; "
+                                            "copy the file into static/ instead"))
+            elif not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):
+                errors.append(Error(rel, 0, "is not a regular file; only files are published"))
+    return errors
 
 
 def sitemap(base_url: str, urls: list[str]) -> bytes:
