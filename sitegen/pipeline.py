@@ -13,6 +13,7 @@ import jinja2
 from .citations import resolve_citations
 from .facts_json import fact_records, facts_json
 from .fragments import FragmentCache
+from .links import LinkIndex
 from .load import load
 from .model import Error, Site
 from .render import make_env, page_url, plan_pages, render, timeline, timeline_path_of
@@ -31,6 +32,7 @@ class RenderCache:
     out: Path
     fragments: FragmentCache    # rendered facts and quotes: valid as long as only facts change
     records: dict               # each fact's line of facts.json: valid as long as no article changes
+    links: LinkIndex            # what each written file links to, read again only when its bytes change
 
 
 @dataclass
@@ -128,10 +130,14 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
+    links = cache.links if cache else LinkIndex()
+    errors += links.check(files, site)
+    if errors:
+        return done(errors)
     if own_env:
         if fragments is not None:
             fragments.forget_except(site.facts())
-        report.cache = RenderCache(site, inputs, env, pages, files, out, fragments or FragmentCache(), records)
+        report.cache = RenderCache(site, inputs, env, pages, files, out, fragments or FragmentCache(), records, links)
     report.written = count_written(files, cache.files if cache and cache.out == out else None)
     if write_output:
         errors += write(files, out, written=cache.files if cache and cache.out == out else None)

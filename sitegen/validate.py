@@ -146,11 +146,8 @@ def _real_date(value: str) -> bool:
 def check_markdown(site: Site) -> list[Error]:
     """No Markdown field nests lists or quotes deeper than MAX_NESTING: at the line, in a page; at the field's
     item, in YAML."""
-    fields = [(site.config.intro, site.config.at("intro"))] + [(t.summary, t.where) for t in site.topics]
-    fields += [(f.text, f.where) for f in site.facts()] + [(v.text, v.where) for f in site.facts() for v in f.variants]
-    fields += [(p.body, Where(p.where.path, p.body_line)) for p in site.pages]
     errors = []
-    for text, where in fields:
+    for text, where in site.markdown_fields():
         if "\n" not in text and text.lstrip()[:1] not in ">*+-0123456789":
             continue    # one line, no marker: nothing nests (most facts)
         for line, prefix in enumerate(_PREFIX.findall(text)):

@@ -82,6 +82,7 @@ TITLE = 'title: "الرحلات الجوية"'                              # li
 QUOTE = '"وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"'  # line 17 of flights.yaml
 THREE_SEED = f"{SOURCES}:21"  # where add_source() writes `seed:`
 PAGE = '{% extends "base.html" %}\n{% block content %}\n'  # a page template whose line 3 is the test's
+ABOUT_HEAD = '---\ntitle: "عن"\ndescription: "وصف."\n---\n'   # the body starts on line 5
 
 # (name, edit, the exact lines printed before the summary). "{root}" stands for the project folder.
 CASES = [
@@ -168,15 +169,14 @@ CASES = [
     ("text-escape-in-key", sub(FLIGHTS, "summary:", '"\\esummary": "x"\nsummary:'),
      [f"{FLIGHTS}:2: U+001B (a control character) is not allowed in text; remove it",
       f"{FLIGHTS}:2: unknown key '\\x1bsummary' in a topic file (did you mean 'summary'?)"]),
-    ("text-rlo-in-page-body", put(ABOUT, '---\ntitle: "عن"\ndescription: "وصف."\n---\nسطر.\nهذا \u202eموقع.\n'),
+    ("text-rlo-in-page-body", put(ABOUT, ABOUT_HEAD + "سطر.\nهذا \u202eموقع.\n"),
      [f"{ABOUT}:6: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
     ("text-rlo-in-page-header", sub(ABOUT, "عن الموقع", "عن \u202eالموقع"),
      [f"{ABOUT}:2: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
     # --- Markdown nested beyond reason: refused at once, at its line, before Markdown runs ---
-    ("markdown-deep-list", put(ABOUT, '---\ntitle: "عن"\ndescription: "وصف."\n---\n'
-                                      + "".join(f"{'    ' * i}- بند\n" for i in range(600))),
+    ("markdown-deep-list", put(ABOUT, ABOUT_HEAD + "".join(f"{'    ' * i}- بند\n" for i in range(600))),
      [f"{ABOUT}:25: Markdown lists or quotes nested 21 deep; at most 20"]),
-    ("markdown-deep-quote", put(ABOUT, '---\ntitle: "عن"\ndescription: "وصف."\n---\n' + "> " * 30 + "نص\n"),
+    ("markdown-deep-quote", put(ABOUT, ABOUT_HEAD + "> " * 30 + "نص\n"),
      [f"{ABOUT}:5: Markdown lists or quotes nested 30 deep; at most 20"]),
     ("markdown-deep-list-in-fact", sub(FLIGHTS, '"اقترحت روسيا', '"' + "- " * 40 + "اقترحت روسيا"),
      [f"{FLIGHTS}:4: Markdown lists or quotes nested 40 deep; at most 20"]),
@@ -194,6 +194,25 @@ CASES = [
                                          sub(FLIGHTS, 'date: "2022"', 'date: "2022-13"')),
      [f"{FLIGHTS}:2: unknown key 'colour' in a topic file (known keys: title, summary, entities, facts)",
       f"{FLIGHTS}:13: date '2022-13' must be YYYY, YYYY-MM or YYYY-MM-DD"]),
+    # --- every internal link and #anchor of the written site leads somewhere, or is reported where it was written ---
+    ("link-to-no-page", put(ABOUT, ABOUT_HEAD + "سطر.\n\nانظر [هنا](../nowhere/).\n"),
+     [f"{ABOUT}:7: link '../nowhere/' leads to no file the build writes (on about/index.html)"]),
+    ("link-to-no-anchor", put(ABOUT, ABOUT_HEAD + "انظر [الاقتراح](../topics/flights/#no-such-fact).\n"),
+     [f"{ABOUT}:5: link '../topics/flights/#no-such-fact' points to #no-such-fact, which topics/flights/index.html "
+      "does not have (on about/index.html)"]),
+    ("link-reference-style", put(ABOUT, ABOUT_HEAD + "انظر [الاقتراح][م].\n\n[م]: ../topics/flight/\n"),
+     [f"{ABOUT}:7: link '../topics/flight/' leads to no file the build writes (on about/index.html)"]),
+    ("link-own-anchor", put(ABOUT, ABOUT_HEAD + "## قسم\n\nانظر [القسم](#qism).\n"),
+     [f"{ABOUT}:7: link '#qism' points to #qism, which about/index.html does not have (on about/index.html)"]),
+    ("link-out-of-the-site", put(ABOUT, ABOUT_HEAD + "انظر [الملف](../../../etc/passwd).\n"),
+     [f"{ABOUT}:5: link '../../../etc/passwd' leads out of the site (on about/index.html)"]),
+    ("link-from-the-host-root", put(ABOUT, ABOUT_HEAD + "انظر [الموضوع](/topics/flights/).\n"),
+     [f"{ABOUT}:5: link '/topics/flights/' leads out of the site (on about/index.html)"]),
+    # right on its topic's page, this link leads nowhere from the other pages that show the fact
+    ("link-in-a-fact", sub(FLIGHTS, "عُلّقت الرحلات الجوية عام 2022.", "عُلّقت [الرحلات](../meetings/) عام 2022."),
+     [f"{FLIGHTS}:12: link '../meetings/' leads to no file the build writes (on timeline/index.html)"]),
+    ("link-in-a-template", template("page.html", PAGE + '<a href="../gone/">x</a>\n{% endblock %}\n'),
+     ["about/index.html: link '../gone/' leads to no file the build writes; a template wrote it"]),
     # --- static/ publishes what is in the project, nothing else ---
     ("static-symlink-passwd", symlink("static/leak.txt", "/etc/passwd"),
      ["static/leak.txt: symlink to '/etc/passwd' leads outside the project; copy the file into static/ instead"]),
@@ -578,3 +597,29 @@ def test_closed_bidi_isolates_and_links_inside_the_project_are_published(project
     assert report.ok, report.errors
     assert "الرحلات \u2067الجوية\u2069" in (root / "_site/topics/flights/index.html").read_text(encoding="utf-8")
     assert (root / "_site/static/about-copy.md").read_bytes() == (root / ABOUT).read_bytes()
+
+
+def test_working_links_of_every_kind_build(project):
+    root = project()
+    replace_in(root / ABOUT, "هذا موقع **تجريبي**.", "هذا موقع **تجريبي**.\n\n"
+               "[الموضوع](../topics/flights/) و[الاقتراح](../topics/flights/#flights-proposal) و[النص](#main) "
+               "و[الأعلى](#top) و[الرئيسية](../) و[البيانات](../data/facts.json) و[مرجع][م] و[خارجي](https://example.org/)"
+               "\n\n[م]: ../sources/one/\n")
+    report = build(root)
+    assert report.ok, report.errors
+
+
+def test_the_preview_reports_a_link_an_edit_elsewhere_broke(project, tmp_path):
+    """The link check of an edit's build covers the pages it did not render again: removing the fact an untouched
+    page links to is reported at that page's line, as a fresh build would."""
+    root = project()
+    replace_in(root / ABOUT, "هذا موقع **تجريبي**.", "انظر [الاقتراح](../topics/flights/#flights-proposal).")
+    first = build(root, tmp_path / "out", preview=True, explicit_out=True)
+    assert first.ok, first.errors
+    replace_in(root / FLIGHTS, "id: flights-proposal", "id: flights-proposed")
+    edited = build(root, tmp_path / "out", preview=True, explicit_out=True, previous=first)
+    fresh = build(root, write_output=False)
+    assert 0 < edited.rendered < edited.pages           # the about page was not rendered again
+    assert edited.errors == fresh.errors == [Error(ABOUT, 5, "link '../topics/flights/#flights-proposal' points to "
+                                                   "#flights-proposal, which topics/flights/index.html does not have "
+                                                   "(on about/index.html)")]
