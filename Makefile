@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+ARGS ?=
 
-.PHONY: serve build check stats test bench clean
+.PHONY: serve build check stats test bench serve-latency page-weight fonts clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +19,10 @@ $(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 serve: $(VENV)/.runtime
-	$(PY) build.py serve --port $(PORT)
+	$(PY) build.py serve --port $(PORT) $(ARGS)
 
 build: $(VENV)/.runtime
-	$(PY) build.py build
+	$(PY) build.py build $(ARGS)
 
 check: $(VENV)/.runtime
 	$(PY) build.py check
@@ -33,7 +34,16 @@ test: $(VENV)/.installed
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
-	$(PY) bench/bench.py
+	$(PY) bench/bench.py $(ARGS)
+
+serve-latency: $(VENV)/.installed
+	$(PY) bench/serve_latency.py $(ARGS)
+
+page-weight: $(VENV)/.runtime
+	$(PY) bench/page_weight.py $(ARGS)
+
+fonts: $(VENV)/.installed
+	$(PY) tests/tools/subset_fonts.py $(ARGS)
 
 clean:
 	rm -rf _site $(VENV)
