@@ -6,14 +6,17 @@ import html
 import posixpath
 import re
 import urllib.parse
+from itertools import groupby
+from operator import itemgetter
 from dataclasses import dataclass
 
 from .model import Error, Site, Where
 from .urls import base_path
 
-# Attribute values are written by the templates in double quotes (autoescaped), so patterns find them all; one
-# literal pattern per attribute, which the regex engine searches for far faster than an alternation.
-HREF, SRC = re.compile(rb'href="([^"]*)"'), re.compile(rb' src="([^"]*)"')
+# Attribute values are written by the templates in double quotes (autoescaped), so patterns find them all, split
+# into (address, #fragment); one literal pattern per attribute, which the regex engine finds far faster than an
+# alternation.
+HREF, SRC = re.compile(rb'href="([^"#]*)#?([^"]*)"'), re.compile(rb' src="([^"#]*)#?([^"]*)"')
 CSS_URL = re.compile(rb"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
 ELEMENT_ID = re.compile(rb' id="([^"]*)"')
 EXTERNAL = re.compile(rb"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
@@ -23,82 +26,137 @@ MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+
 
 @dataclass
 class PageLinks:
-    """What one written file links to, and the ids it has."""
-    ids: set[bytes]
-    to: dict[str, dict[bytes, bytes]]    # target path inside the site ("" is its root) -> #fragment -> the link
-    outside: set[bytes]                  # links that climb out of the site
+    """What one written file links to."""
+    to: dict[str, list[tuple[bytes, set[bytes]]]]   # target path inside the site ("" is its root) ->
+                                                    # (each address written for it, the #fragments it is given)
+    broken: list[tuple[bytes, str]]      # (link, why) for links that fail whatever else changes: an anchor of its
+                                         # own that it lacks, a link out of the site
 
 
 class LinkIndex:
-    """The internal-link check, kept between the preview's builds: a file whose bytes did not change is not read
-    again (most of an edit's build), and the check itself is set lookups. Correct by construction: a file is
-    reused only when its bytes are equal, and a link's meaning depends on nothing but the page it is on."""
+    """The internal-link check. With keep (the preview's builds) it remembers each file's links and ids and the
+    verdict on each page: a file whose bytes did not change is not read again, and a page is judged again only
+    when it or a file it links to changed. Correct by construction: a link's meaning depends only on the page it
+    is on, its verdict only on that page and its targets. Without keep (a one-off build) nothing is held longer
+    than needed: the ids of every page, then one page's links at a time."""
 
-    def __init__(self):
-        self.read: dict[str, tuple[bytes, PageLinks]] = {}
+    def __init__(self, keep: bool = False):
+        self.keep = keep
+        self.ids: dict[str, tuple[bytes, frozenset[bytes]]] = {}
+        self.links: dict[str, tuple[bytes, PageLinks]] = {}
+        self.verdicts: dict[str, list[tuple[bytes, str]]] = {}
+        self.paths: frozenset[str] = frozenset()
         self.normal: dict[tuple[str, bytes], str | None] = {}   # (folder, address) -> path in the site, or None
+        self.root = ""
 
     def check(self, files: dict[str, bytes], site: Site) -> list[Error]:
         """An error for every internal link or #anchor of `files` (HTML and CSS, by output path) that leads
         nowhere, at the Markdown that wrote it, or at the page when a template made it."""
         root = base_path(site.config.base_url)
-        pages: dict[str, PageLinks] = {}
-        for path, data in files.items():
-            if path.endswith((".html", ".css")):
-                kept = self.read.get(path)
-                if kept is None or (kept[0] is not data and kept[0] != data):
-                    kept = (data, self.parse(path, data, root))
-                pages[path] = kept[1]
-        self.read = {path: (files[path], links) for path, links in pages.items()}
+        if root != self.root:   # what a link from the host's root means depends on it
+            self.root, self.normal = root, {}
+        read = [path for path in files if path.endswith((".html", ".css"))]
+        ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
+        changed = {path for path in read if not _same(self.links.get(path), files[path])}
+        changed |= self.paths.symmetric_difference(files)      # a file added or removed
+        # the keys a link to a changed file is stored under: its path, and its folder for an index.html
+        touched = changed | {posixpath.dirname(path) for path in changed if posixpath.basename(path) == "index.html"}
         broken: dict[bytes, tuple[str, str]] = {}        # the link -> (the first page it fails on, why)
-        targets: dict[str, str | None] = {}               # path in the site -> the file it serves, or None
-        for path, links in pages.items():
-            for link in links.outside:
-                broken.setdefault(link, (path, "leads out of the site"))
-            for to, fragments in links.to.items():
-                if to not in targets:
-                    folder_index = posixpath.join(to, "index.html")
-                    targets[to] = to if to in files else folder_index if folder_index in files else None
-                target = targets[to]
-                if target is None:
-                    for link in fragments.values():
-                        broken.setdefault(link, (path, "leads to no file the build writes"))
-                elif target in pages and target.endswith(".html"):
-                    for fragment in fragments.keys() - pages[target].ids:
-                        broken.setdefault(fragments[fragment], (path, f"points to #{_text(fragment)}, "
-                                                                      f"which {target} does not have"))
+        verdicts, links_kept = {}, {}
+        targets = Targets(files)
+        for path in read:
+            data = files[path]
+            kept = self.links.get(path)
+            links = kept[1] if _same(kept, data) else self.parse(path, data, root, ids.get(path, frozenset()))
+            if path in changed or path not in self.verdicts or not touched.isdisjoint(links.to):
+                verdicts[path] = links.broken + judge(links, targets, ids)
+            else:
+                verdicts[path] = self.verdicts[path]
+            for link, why in verdicts[path]:
+                broken.setdefault(link, (path, why))
+            if self.keep:
+                links_kept[path] = (data, links)
+        if self.keep:
+            self.ids = {path: (files[path], page_ids) for path, page_ids in ids.items()}
+            self.links, self.verdicts, self.paths = links_kept, verdicts, frozenset(files)
         written = markdown_links(site) if broken else {}
         return [e for link, (page, why) in sorted(broken.items())
                 for e in blame(link.decode("utf-8"), page, why, written)]
 
-    def parse(self, path: str, data: bytes, root: str) -> PageLinks:
-        html_page = path.endswith(".html")
-        found = set(HREF.findall(data)) | set(SRC.findall(data)) if html_page else set(CSS_URL.findall(data))
-        ids = set(ELEMENT_ID.findall(data)) | {b"top", b""} if html_page else set()   # "#top", "#": no element
+    def ids_of(self, path: str, data: bytes) -> frozenset[bytes]:
+        kept = self.ids.get(path)
+        if _same(kept, data):
+            return kept[1]
+        return frozenset(ELEMENT_ID.findall(data)) | {b"top", b""}     # "#top" and "#" need no element
+
+    def parse(self, path: str, data: bytes, root: str, own_ids: frozenset[bytes]) -> PageLinks:
+        if path.endswith(".html"):
+            pairs = set(HREF.findall(data)) | set(SRC.findall(data))
+        else:
+            pairs = {link.partition(b"#")[::2] for link in CSS_URL.findall(data)}
+        entities = {pair for pair in pairs if b"&" in pair[0] or b"&" in pair[1]}
+        if entities:    # an entity's "#" is no fragment: read as a browser does
+            read = {html.unescape(_link(a, f).decode("utf-8")).encode("utf-8") for a, f in entities}
+            pairs = (pairs - entities) | {link.partition(b"#")[::2] for link in read}
+        # address -> its fragments (b"" for none), grouped in sorted order rather than one insertion per link
+        fragments = {address: {f for _, f in group} for address, group in groupby(sorted(pairs), key=itemgetter(0))}
+        links = PageLinks({}, [])
+        for fragment in fragments.pop(b"", set()) - own_ids:
+            links.broken.append((b"#" + fragment, f"points to #{_text(fragment)}, which {path} does not have"))
         folder = posixpath.dirname(path)
         up = b"../" * path.count("/")     # how the templates' links climb to the site's root from this page
-        links = PageLinks(ids, {}, set())
-        for link in found:
-            if b"&" in link:        # an entity's "#" is no fragment: the link as the browser reads it
-                link = html.unescape(link.decode("utf-8")).encode("utf-8")
-            if EXTERNAL.match(link):
+        for address, wanted in fragments.items():
+            if EXTERNAL.match(address):
                 continue
-            address, _, fragment = link.partition(b"#")
-            address = address.partition(b"?")[0]
-            if not address:
-                to = path
-            else:
-                # a link that climbs to the root first means the same from every page: normalised once a site
-                key = ("/", address) if address[:1] == b"/" else \
-                    ("", address[len(up):] or b"./") if address.startswith(up) else (folder, address)
-                if key not in self.normal:
-                    self.normal[key] = normal_path(key[0], _text(key[1]), root)
-                to = self.normal[key]
+            plain = address.partition(b"?")[0]
+            # a link that climbs to the root first means the same from every page: normalised once a site
+            key = ("/", plain) if plain[:1] == b"/" else \
+                ("", plain[len(up):] or b"./") if plain.startswith(up) else (folder, plain)
+            if key not in self.normal:
+                self.normal[key] = normal_path(key[0], _text(key[1]), root)
+            to = self.normal[key]
             if to is None:
-                links.outside.add(link)
+                links.broken += [(_link(address, f), "leads out of the site") for f in wanted]
             else:
-                links.to.setdefault(to, {}).setdefault(fragment, link)
+                links.to.setdefault(to, []).append((address, wanted))
         return links
+
+
+class Targets(dict):
+    """Path in the site -> the file the build writes for it (itself, or its folder's index.html), or None."""
+
+    def __init__(self, files: dict[str, bytes]):
+        super().__init__()
+        self.files = files
+
+    def __missing__(self, to: str) -> str | None:
+        folder_index = posixpath.join(to, "index.html")
+        self[to] = to if to in self.files else folder_index if folder_index in self.files else None
+        return self[to]
+
+
+def judge(links: PageLinks, targets: Targets, ids: dict[str, frozenset[bytes]]) -> list[tuple[bytes, str]]:
+    """(link, why) for each link of a page to another file that the build does not write, or to an #anchor that
+    file does not have."""
+    broken = []
+    for to, written in links.to.items():
+        target = targets[to]
+        for address, wanted in written:
+            if target is None:
+                broken += [(_link(address, f), "leads to no file the build writes") for f in wanted]
+            elif target in ids:
+                broken += [(_link(address, f), f"points to #{_text(f)}, which {target} does not have")
+                           for f in wanted - ids[target]]
+    return broken
+
+
+def _link(address: bytes, fragment: bytes) -> bytes:
+    return address + b"#" + fragment if fragment else address
+
+
+def _same(kept: tuple[bytes, object] | None, data: bytes) -> bool:
+    """Whether what was kept was read from these bytes (most often the very same object)."""
+    return kept is not None and (kept[0] is data or kept[0] == data)
 
 
 def normal_path(folder: str, address: str, root: str) -> str | None:

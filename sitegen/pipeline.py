@@ -130,7 +130,7 @@ def build(root: Path, out_dir: Path | None = None, base_url: str | None = None, 
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
     files["robots.txt"] = robots(site.config.base_url)
     report.pages, report.files = len(pages), len(files)
-    links = cache.links if cache else LinkIndex()
+    links = cache.links if cache and keep else LinkIndex(keep)
     errors += links.check(files, site)
     if errors:
         return done(errors)
