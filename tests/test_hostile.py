@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -228,6 +229,8 @@ CASES = [
      ["static/gone.css: symlink to 'none.css' leads to no file"]),
     ("static-symlink-loop", lambda root: (root / "static/loop.css").symlink_to("loop.css"),
      ["static/loop.css: symlink to 'loop.css' leads to no file"]),
+    ("static-itself-out", lambda root: (shutil.rmtree(root / "static"), (root / "static").symlink_to("/etc")),
+     ["static: symlink to '/etc' leads outside the project; copy the file into static/ instead"]),
     ("static-fifo", lambda root: os.mkfifo(root / "static/pipe"),
      ["static/pipe: is not a regular file; only files are published"]),
     ("page-no-header", put(ABOUT, "هذا موقع تجريبي.\n"),
