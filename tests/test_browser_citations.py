@@ -9,6 +9,15 @@ IN_VIEW = """el => { const r = el.getBoundingClientRect();
                      return r.height > 0 && r.top >= 0 && r.top < window.innerHeight; }"""
 
 
+def comes_into_view(locator) -> bool:
+    """Wait until the element's top edge is on screen (the webfont arriving late may move it while the page
+    settles); fails on the timeout if it never is."""
+    element = locator.element_handle()
+    element.wait_for_element_state("stable")
+    locator.page.wait_for_function(IN_VIEW, arg=element)
+    return True
+
+
 def test_marker_reference_passage_and_backlink(real_site, static_server, page):
     base = static_server(real_site, "/sub/")
     page.set_viewport_size({"width": 1000, "height": 600})
@@ -21,14 +30,14 @@ def test_marker_reference_passage_and_backlink(real_site, static_server, page):
     marker.click()
     page.wait_for_function(f"location.hash === '#{ref_id}'")
     reference = page.locator(f"li#{ref_id}")
-    assert reference.evaluate(IN_VIEW)
+    assert comes_into_view(reference)
     assert page.evaluate("window.scrollY") > 1000
 
     # the backlink for this marker returns to it
     backlink = reference.locator(f'a[href="#{marker_id}"]')
     backlink.click()
     page.wait_for_function(f"location.hash === '#{marker_id}'")
-    assert page.locator(f"#{marker_id}").evaluate(IN_VIEW)
+    assert comes_into_view(page.locator(f"#{marker_id}"))
 
     # the reference's passage link opens the source page on the highlighted passage
     page.goto(base + f"topics/talks/#{ref_id}")
@@ -38,7 +47,7 @@ def test_marker_reference_passage_and_backlink(real_site, static_server, page):
     link.click()
     page.wait_for_url(f"**/sources/**#{anchor}")
     mark = page.locator(f"mark#{anchor}")
-    assert mark.evaluate(IN_VIEW)
+    assert comes_into_view(mark)
     plain = page.locator("mark:not(:target)").first.evaluate("el => getComputedStyle(el).backgroundColor")
     target = mark.evaluate("el => getComputedStyle(el).backgroundColor")
     assert target != plain  # the passage the reader came for stands out from the other quotes
@@ -52,4 +61,4 @@ def test_cited_by_links_on_the_source_page_lead_to_the_fact(real_site, static_se
     fact_id = link.get_attribute("href").split("#", 1)[1]
     link.click()
     page.wait_for_function(f"location.hash === '#{fact_id}'")
-    assert page.locator(f"article#{fact_id}").evaluate(IN_VIEW)
+    assert comes_into_view(page.locator(f"article#{fact_id}"))
