@@ -88,8 +88,11 @@ class ServeProcess:
              *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env)
         self.out: list[str] = []
         self.err: list[str] = []
-        for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
-            threading.Thread(target=lambda s=stream, ls=lines: ls.extend(iter(s.readline, "")), daemon=True).start()
+        self.readers = [threading.Thread(target=lambda s=stream, ls=lines: ls.extend(iter(s.readline, "")),
+                                         daemon=True)
+                        for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for reader in self.readers:
+            reader.start()
         wait_until(lambda: any(line.startswith("serving ") for line in self.out) or self.proc.poll() is not None,
                    60, "the server to start")
         assert self.proc.poll() is None, self.output()
@@ -105,10 +108,13 @@ class ServeProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
         try:
-            return self.proc.wait(timeout=15)
+            code = self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
+        for reader in self.readers:     # every line the server printed is read once its pipes are at their end
+            reader.join(15)
+        return code
 
 
 @pytest.fixture
