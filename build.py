@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Command line: build, check, preview or count the explainer site. Exit 0 ok, 1 content errors, 2 usage."""
+"""Command line: build, check, preview or count the explainer site.
+
+Exit 0 ok, 1 content errors, 2 usage, 3 the preview cannot listen (port taken)."""
 from __future__ import annotations
 
 import argparse

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .model import Citation, Config, DateValue, Entity, Error, Fact, Page, Site, Source, Topic, Variant, Where
 from .parallel import in_two
-from .yamlfile import Map, Seq, load_yaml, parse_yaml, read_text
+from .yamlfile import Map, Seq, hidden_character, load_yaml, parse_yaml, read_text
 
 PARALLEL_FROM_BYTES = 1_000_000   # topic files below this size are read faster by one process than by two
 
@@ -171,7 +171,7 @@ def read_top_level(path: Path, rel: str, what: str, spec: dict, errors: list[Err
     None if it is unusable."""
     data, errs = load_yaml(path, rel) if text is None else parse_yaml(text, rel)
     errors += errs
-    if errs:
+    if errs and data is None:
         return None
     reader = _Reader(rel, errors)
     fields = reader.fields(data, 1, what, spec)
@@ -345,9 +345,20 @@ def load_page(root: Path, path: Path, errors: list[Error]) -> Page | None:
     # header is left to fields(), which says what the page header must hold.
     data, errs = parse_yaml("\n" + header, rel) if header.strip() else (None, [])
     errors += errs
-    if errs:
+    if errs and data is None:
         return None
+    errors += body_errors(body, rel, end + 2)
     d = _Reader(rel, errors).fields(data, 2, "the page header", PAGE_FIELDS)
     if d is None:
         return None
-    return Page(path.stem, d["title"].strip(), d["description"].strip(), body, Where(rel, 1))
+    return Page(path.stem, d["title"].strip(), d["description"].strip(), body, Where(rel, 1), body_line=end + 2)
+
+
+def body_errors(body: str, rel: str, first_line: int) -> list[Error]:
+    """A page's Markdown holds no character a text field may not (a raw ESC, a bidi override), by line."""
+    errors = []
+    for number, line in enumerate(body.split("\n"), first_line):
+        problem = hidden_character(line)
+        if problem:
+            errors.append(Error(rel, number, problem))
+    return errors

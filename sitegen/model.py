@@ -155,6 +155,7 @@ class Page:
     description: str
     body: str                   # Markdown
     where: Where = field(compare=False)  # for error messages only, not content
+    body_line: int = field(default=1, compare=False)    # the file's line the body starts on
 
     @property
     def id(self) -> str:
@@ -202,3 +203,11 @@ class Site:
 
     def citations(self) -> list[Citation]:
         return [c for item in self.facts() + self.entities() for c in item.all_citations()]
+
+    def markdown_fields(self) -> list[tuple[str, Where]]:
+        """Every text an editor writes in Markdown, with where: a page's body from the line it starts on; a
+        field of a YAML file at its item's line."""
+        fields = [(self.config.intro, self.config.at("intro"))] + [(t.summary, t.where) for t in self.topics]
+        facts = self.facts()
+        fields += [(f.text, f.where) for f in facts] + [(v.text, v.where) for f in facts for v in f.variants]
+        return fields + [(p.body, Where(p.where.path, p.body_line)) for p in self.pages]

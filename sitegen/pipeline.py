@@ -11,12 +11,13 @@ from pathlib import Path
 from .citations import resolve_citations
 from .facts_json import fact_line, facts_json
 from .fragments import FragmentStore
+from .links import LinkIndex
 from .load import load
 from .model import Error, Site
 from .render import Renderer, make_env, plan_pages
 from .search import add_search_index
 from .validate import validate
-from .write import check_output_dir, collect_assets, site_files, write
+from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
 
 
 @dataclass
@@ -69,6 +70,13 @@ class Stages:
         pages = {p.path: reused[p.path] if p.path in reused else rendered[p.path].html for p in planned}
         return Output(site_files(site, planned, pages, assets, data), len(planned), len(rendered))
 
+    def check_links(self, files: dict[str, bytes], site: Site) -> list[Error]:
+        """Every internal link and #anchor of the site leads to a file and an id it has (links.py)."""
+        return self.links().check(files, site)
+
+    def links(self) -> LinkIndex:
+        return LinkIndex()
+
     def index(self, site: Site, files: dict[str, bytes], preview: bool) -> list[Error]:
         """The search index, into `files`; the preview's server makes its own beside the build (serve.py)."""
         return [] if preview else add_search_index(site, files)
@@ -120,20 +128,31 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
     started, stages = time.perf_counter(), stages or Stages()
     report = Report()
     site, errors = stages.load(Path(root).resolve())
-    if site is not None and not errors:
-        site = report.site = with_base_url(site, base_url)
-        errors = validate(site) + stages.resolve_citations(site)
-        out, setting = output_folder(site, out)
-        errors += check_output_dir(site.root, out, setting) if write_output else []
-    if not errors:
-        output = stages.render(site, preview)
-        errors, report.pages, report.rendered = output.errors, output.pages, output.rendered
-        report.files = len(output.files)
-    if not errors and write_output:
+    if site is None:
+        return finished(report, errors, started)
+    site = report.site = with_base_url(site, base_url)
+    loaded = not errors     # a file that did not load makes references to it look wrong: they wait until it does
+    errors += validate(site, references=loaded) + check_static(site.root)
+    if not loaded:
+        return finished(report, errors, started)
+    errors += stages.resolve_citations(site)
+    out, setting = output_folder(site, out)
+    errors += check_output_dir(site.root, out, setting) if write_output else []
+    if errors:
+        return finished(report, errors, started)
+    output = stages.render(site, preview)
+    report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
+    errors = output.errors or stages.check_links(output.files, site)
+    if errors:
+        return finished(report, errors, started)
+    if write_output:
         errors = stages.index(site, output.files, preview)
-    if not errors and write_output:
-        done, errors = stages.write(output.files, out)
+        done, errors = (Written(), errors) if errors else stages.write(output.files, out)
         report.out_dir, report.written, report.kept, report.warnings = out, done.written, done.kept, done.warnings
+    return finished(report, errors, started)
+
+
+def finished(report: Report, errors: list[Error], started: float) -> Report:
     report.errors, report.seconds = sorted(set(errors)), time.perf_counter() - started
     return report
 

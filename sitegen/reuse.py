@@ -6,7 +6,8 @@
 - render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
   templates, static files and settings are the same; fragments and facts.json lines likewise, by the hash of the
   fact they show;
-- write links the files that did not change from the folder the last write made.
+- the link check reads again only files whose bytes changed (links.LinkIndex);
+- write brings the spare folder (the site before last) up to date and swaps it in.
 Each table is replaced by what the latest build used, so memory stays flat however long the preview runs.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from .citations import resolve_citations
 from .facts_json import fact_line
 from .fragments import FragmentStore
+from .links import LinkIndex
 from .load import load
 from .model import Error, Site
 from .pipeline import Output, Stages
@@ -40,6 +42,7 @@ class Reuse(Stages):
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.search: dict[str, bytes] = {}  # the preview's search index, made beside the builds (serve.py)
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
+        self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         site, errors = load(root, self.topics)
@@ -60,6 +63,9 @@ class Reuse(Stages):
             self.inputs, self.env = inputs, make_env(site.root / "templates")
             self.pages, self.read, self.readers, self.store, self.lines = {}, {}, {}, FragmentStore(), {}
         return self.env
+
+    def links(self) -> LinkIndex:
+        return self.link_index
 
     def fragments(self) -> FragmentStore:
         return self.store

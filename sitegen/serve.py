@@ -51,9 +51,12 @@ LIVE_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
 RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 
 
+CANNOT_SERVE = 3            # exit code when the address cannot be listened on (1 is for content errors)
+
+
 def serve(root: Path, host: str, port: int, open_browser: bool) -> int:
-    """`build.py serve`. Returns the exit code: 0 once stopped by Ctrl-C or SIGTERM, 1 if it cannot listen, 2 for
-    a port number that cannot be one."""
+    """`build.py serve`. Returns the exit code: 0 once stopped by Ctrl-C or SIGTERM, 2 for a port number that
+    cannot be one, CANNOT_SERVE if the port is taken or the address cannot be listened on."""
     if not 0 <= port <= 65535:  # getaddrinfo would quietly take 70000 as 4464
         print(f"build.py serve: --port must be from 0 to 65535, not {port}", file=sys.stderr)
         return 2
@@ -61,7 +64,7 @@ def serve(root: Path, host: str, port: int, open_browser: bool) -> int:
         sockets = bind_sockets(port, host)
     except OSError as exc:
         print(f"build.py serve: {listen_error(host, port, exc)}", file=sys.stderr)
-        return 1
+        return CANNOT_SERVE
     if host in ALL_INTERFACES:
         print(f"warning: listening on all network interfaces ({host or '*'}): anyone who can reach this machine "
               "can see the preview; --host 127.0.0.1 keeps it to this one", file=sys.stderr)
@@ -213,7 +216,18 @@ class SiteHandler(web.StaticFileHandler):
 
 
 class InjectLiveScript(LiveScriptInjector):
+    """livereload's script in every HTML page; a HEAD answer announces the length GET's body has, script included."""
     script = LIVE_SCRIPT
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.head = request.method == "HEAD"
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        if self.head and "html" in headers.get("Content-Type", "") and "Content-Length" in headers:
+            headers["Content-Length"] = str(int(headers["Content-Length"]) + len(self.script))
+            return status_code, headers, chunk
+        return super().transform_first_chunk(status_code, headers, chunk, finishing)
 
 
 def reload_browsers() -> None:

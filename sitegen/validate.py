@@ -8,6 +8,11 @@ import re
 from .model import Error, Site, Where
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 80      # ids become folder names and URLs; a file name may not pass 255 bytes
+MAX_NESTING = 20        # lists and quotes inside each other; Python-Markdown recurses (slowly) once per level
+# The container markers in front of a line of Markdown: quote signs, list bullets and numbers, and indentation.
+_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[*+-]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*", re.M)
+_MARKER = re.compile(r">|[*+-]|\d{1,9}[.)]")
 DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 ENTITY_KINDS = ("person", "property", "meeting", "organization")
 SPEAKER_KINDS = ("person", "organization")
@@ -17,13 +22,17 @@ PARTS = ("headline", "standfirst", "byline", "footer")
 RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "data", "static", "404"}
 
 
-def validate(site: Site) -> list[Error]:
+def validate(site: Site, references: bool = True) -> list[Error]:
+    """Every check. references=False when some file did not load: a reference to what it holds would look
+    wrong too, so those are checked once every file loads; the rest are shown with the load errors."""
     errors: list[Error] = []
     errors += check_config(site)
     errors += check_ids(site)
     errors += check_sources(site)
-    errors += check_references(site)
+    if references:
+        errors += check_references(site)
     errors += check_dates(site)
+    errors += check_markdown(site)
     return errors
 
 
@@ -66,7 +75,10 @@ def check_ids(site: Site) -> list[Error]:
     named = [(s.id, s.where) for s in site.sources] + [(t.id, t.where) for t in site.topics]
     named += [(e.id, e.where) for e in site.entities()] + [(f.id, f.where) for f in site.facts()]
     for ident, where in named:
-        if not ID_RE.match(ident):
+        if len(ident) > MAX_ID_LENGTH:
+            errors.append(where.error(f"id '{ident[:20]}…' is {len(ident)} characters long; "
+                                      f"at most {MAX_ID_LENGTH}"))
+        elif not ID_RE.match(ident):
             errors.append(where.error(f"id '{ident}' must be lower-case letters, digits and hyphens"))
         if ident in first:
             other = first[ident]
@@ -74,7 +86,7 @@ def check_ids(site: Site) -> list[Error]:
         else:
             first[ident] = where
     for page in site.pages:
-        if page.slug in RESERVED_SLUGS or not ID_RE.match(page.slug):
+        if page.slug in RESERVED_SLUGS or not ID_RE.match(page.slug) or len(page.slug) > MAX_ID_LENGTH:
             errors.append(page.where.error(f"page file name '{page.slug}' is reserved or not a valid slug"))
     return errors
 
@@ -158,3 +170,21 @@ def _real_date(value: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def check_markdown(site: Site) -> list[Error]:
+    """No Markdown field nests lists or quotes deeper than MAX_NESTING: at the line, in a page; at the field's
+    item, in YAML."""
+    errors = []
+    for text, where in site.markdown_fields():
+        if "\n" not in text and text.lstrip()[:1] not in ">*+-0123456789":
+            continue    # one line, no marker: nothing nests (most facts)
+        for line, prefix in enumerate(_PREFIX.findall(text)):
+            indent = prefix[:len(prefix) - len(prefix.lstrip(" \t"))].expandtabs(4)
+            depth = len(_MARKER.findall(prefix)) + len(indent) // 4
+            if depth > MAX_NESTING:
+                at = where.line + line if where.path.endswith(".md") else where.line
+                errors.append(Error(where.path, at, f"Markdown lists or quotes nested {depth} deep; "
+                                                    f"at most {MAX_NESTING}"))
+                break
+    return errors

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -38,6 +39,34 @@ def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
         names[name] = f"static/{out}"
         files[f"static/{out}"] = data
     return names, files
+
+
+def check_static(root: Path) -> list[Error]:
+    """static/ publishes only what is in the project: a symlink leading outside it (to /etc/passwd, say; static/
+    itself included), a broken or looping one, or anything that is not a file or folder (a FIFO, a device) stops
+    the build."""
+    root, static = root.resolve(), root.resolve() / "static"
+    if static.is_symlink():
+        problem = _static_problem(static, root)
+        if problem:
+            return [problem]
+    return [problem for folder, dirs, names in os.walk(static) for name in dirs + names
+            if (problem := _static_problem(Path(folder, name), root))]
+
+
+def _static_problem(path: Path, root: Path) -> Error | None:
+    rel = path.relative_to(root).as_posix()
+    link = os.readlink(path) if path.is_symlink() else path.name
+    try:
+        target = path.resolve(strict=True)
+        kind = target.stat().st_mode
+    except (OSError, RuntimeError):  # RuntimeError: pathlib's word for a symlink loop
+        return Error(rel, 0, f"symlink to '{link}' leads to no file")
+    if not target.is_relative_to(root):
+        return Error(rel, 0, f"symlink to '{link}' leads outside the project; copy the file into static/ instead")
+    if not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):
+        return Error(rel, 0, "is not a regular file; only files are published")
+    return None
 
 
 def sitemap(base_url: str, urls: list[str]) -> bytes:

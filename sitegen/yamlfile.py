@@ -13,6 +13,7 @@ import yaml
 from .model import Error
 
 MAX_BYTES = 2_000_000   # far above any real content file; stops a runaway file before YAML sees it
+MAX_DEPTH = 50          # mappings and lists inside each other; content needs about six
 
 
 class Map(dict):
@@ -107,50 +108,60 @@ def _from_events(text: str):
     documents = 0
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         kind = event.__class__
-        if kind is yaml.ScalarEvent:
-            value = _scalar(event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if event.tag is not None and not event.implicit:
-                raise _Unusual
-            value = Map() if kind is yaml.MappingStartEvent else Seq()
-            value.line = event.start_mark.line + 1
-            if kind is yaml.MappingStartEvent:
-                value.key_lines = {}
-            else:
-                value.item_lines = []
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
             continue
-        elif kind is yaml.DocumentStartEvent:
+        if kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _Unusual
             continue
-        elif kind is yaml.AliasEvent:
-            raise _Unusual
-        else:
+        value = _value(event)
+        if value is _NO_KEY:
             continue
-        if getattr(event, "anchor", None):
-            raise _Unusual
         if not stack:
             result = value
         else:
-            top = stack[-1]
-            container = top[0]
-            if container.__class__ is Seq:
-                container.append(value)
-                container.item_lines.append(event.start_mark.line + 1)
-            elif top[1] is _NO_KEY:
-                if value.__class__ in (Map, Seq) or value in container.key_lines or value == "<<":
-                    raise _Unusual
-                container.key_lines[value] = event.start_mark.line + 1
-                top[1] = value
-            else:
-                container[top[1]] = value
-                top[1] = _NO_KEY
+            _place(stack[-1], value, event)
         if value.__class__ is Map or value.__class__ is Seq:
             stack.append([value, _NO_KEY])
     return result
+
+
+def _value(event):
+    """What an event stands for: a scalar, or a new empty mapping or list; _NO_KEY for events that add nothing."""
+    kind = event.__class__
+    if kind is yaml.AliasEvent or getattr(event, "anchor", None):
+        raise _Unusual
+    if kind is yaml.ScalarEvent:
+        return _scalar(event)
+    if kind is not yaml.MappingStartEvent and kind is not yaml.SequenceStartEvent:
+        return _NO_KEY
+    if event.tag is not None and not event.implicit:
+        raise _Unusual
+    value = Map() if kind is yaml.MappingStartEvent else Seq()
+    value.line = event.start_mark.line + 1
+    if kind is yaml.MappingStartEvent:
+        value.key_lines = {}
+    else:
+        value.item_lines = []
+    return value
+
+
+def _place(top: list, value, event) -> None:
+    """Put a value into the open container: a list's next item, a mapping's next key, or that key's value."""
+    container = top[0]
+    if container.__class__ is Seq:
+        container.append(value)
+        container.item_lines.append(event.start_mark.line + 1)
+    elif top[1] is _NO_KEY:
+        if value.__class__ in (Map, Seq) or value in container.key_lines or value == "<<":
+            raise _Unusual
+        container.key_lines[value] = event.start_mark.line + 1
+        top[1] = value
+    else:
+        container[top[1]] = value
+        top[1] = _NO_KEY
 
 
 def _scalar(event: yaml.ScalarEvent):
@@ -177,13 +188,80 @@ _DEEP = re.compile(r"[\[{][^\]}]*[\[{]|^[ \t?:-]{200,}", re.MULTILINE)
 def _load(text: str):
     """Plain content goes through libyaml; anything unusual (an anchor, a control character, deep nesting, a
     document libyaml rejects) through the pure-Python loader, whose checks and messages are the reference."""
+    deep = _DEEP.search(text)
     if (hasattr(yaml, "CSafeLoader") and "&" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text)
-            and not _DEEP.search(text)):
+            and not deep):
         try:
             return _from_events(text)
         except (yaml.YAMLError, _Unusual):
             pass
+    if deep:
+        _check_depth(text)
     return yaml.load(text, Loader=_Loader)
+
+
+def _check_depth(text: str) -> None:
+    """Raise at the first mapping or list nested deeper than MAX_DEPTH. The pure-Python parser keeps its own
+    stack (no recursion), so this stops where the loader would have run out of Python's."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                           problem_mark=event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+# Characters no text field may hold. They pass YAML's own check through escapes ("\x1b", "\0", "\u202e") or,
+# for the bidi controls, as printable text: control characters (terminal escapes, NUL), invisible line breaks, and
+# bidi embeddings and overrides (U+202A-U+202E), which reorder everything after them up to the end of the
+# paragraph, on every page showing the field. Bidi isolates (U+2066-U+2069) are kept within themselves, so they
+# are allowed when each one is closed.
+HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
+ISOLATES = re.compile("[\u2066-\u2069]")
+_MAYBE_HIDDEN = re.compile(r"[\\\u202a-\u202e\u2066-\u2069]")   # a backslash, or a bidi control as written
+_NAMES = {0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING", 0x202C: "POP DIRECTIONAL FORMATTING",
+          0x202D: "LEFT-TO-RIGHT OVERRIDE", 0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2028: "LINE SEPARATOR",
+          0x2029: "PARAGRAPH SEPARATOR"}
+
+
+def hidden_character(text: str) -> str | None:
+    """Why `text` may not be published as it is (a control or bidi override, an unclosed isolate), or None."""
+    bad = HIDDEN.search(text)
+    if bad:
+        code = ord(bad.group())
+        name = _NAMES.get(code, "a control character")
+        return f"U+{code:04X} ({name}) is not allowed in text; remove it"
+    open_isolates = 0
+    for mark in ISOLATES.findall(text):
+        open_isolates += -1 if mark == "\u2069" else 1
+        if open_isolates < 0:
+            return "U+2069 (POP DIRECTIONAL ISOLATE) closes no isolate; remove it"
+    if open_isolates:
+        return "a bidi isolate (U+2066-U+2068) is not closed by U+2069 in the same text; close or remove it"
+    return None
+
+
+def text_errors(data, text: str, rel: str) -> list[Error]:
+    """An error for every key or text of parsed YAML holding a character hidden_character() refuses, at its line."""
+    if not _MAYBE_HIDDEN.search(text) and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return []   # nothing in the file could have produced one: the usual case, checked in one pass
+    errors = []
+    stack = [(data, 1)]
+    while stack:
+        node, line = stack.pop()
+        if isinstance(node, Map):
+            for key, value in node.items():
+                stack += [(key, node.line_of(key)), (value, node.line_of(key))]
+        elif isinstance(node, Seq):
+            stack += zip(node, node.item_lines)
+        elif isinstance(node, str):
+            problem = hidden_character(node)
+            if problem:
+                errors.append(Error(rel, line, problem))
+    return errors
 
 
 def read_text(path: Path, rel: str) -> tuple[str | None, list[Error]]:
@@ -209,7 +287,8 @@ def read_text(path: Path, rel: str) -> tuple[str | None, list[Error]]:
 
 
 def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
-    """Parse YAML text into Map/Seq/scalars, or return the one error that stops it."""
+    """Parse YAML text into Map/Seq/scalars, or return the one error that stops it (and None). Text that may not
+    be published comes back as errors beside the data: the rest of the file can still be checked."""
     if not text.strip():
         return None, [Error(rel, 1, "file is empty")]
     # YAML 1.1 also breaks lines at NEL, LS and PS, which editors show inside a line (or not at all): after one,
@@ -220,7 +299,7 @@ def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
         return None, [Error(rel, line, f"invisible line separator U+{ord(separator.group()):04X}; "
                                        "replace it with a line break or a space")]
     try:
-        return _load(text), []
+        data = _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -241,6 +320,7 @@ def parse_yaml(text: str, rel: str) -> tuple[object, list[Error]]:
         return None, [Error(rel, 0, f"YAML: {exc}")]
     except RecursionError:
         return None, [Error(rel, 0, "YAML: nested too deeply")]
+    return data, text_errors(data, text, rel)
 
 
 def load_yaml(path: Path, rel: str) -> tuple[object, list[Error]]:

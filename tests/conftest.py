@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sitegen import build
+from tools.checks import playwright_api, require
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -96,13 +96,8 @@ def static_server():
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium through Playwright. Skips without Chromium, except in CI, where it fails."""
-    if not Path(CHROMIUM).exists():
-        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
+    require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM} for the browser tests (apt-get install chromium)")
+    with playwright_api().sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
@@ -114,3 +109,13 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each skipped test by name, with its reason: a skip that hides a missing tool must be seen."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.section(f"{len(skipped)} skipped")
+        for report in skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}")

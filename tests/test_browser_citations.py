@@ -9,6 +9,15 @@ IN_VIEW = """el => { const r = el.getBoundingClientRect();
                      return r.height > 0 && r.top >= 0 && r.top < window.innerHeight; }"""
 
 
+def comes_into_view(locator) -> bool:
+    """Wait until the element's top edge is on screen (the webfont arriving late may move it while the page
+    settles); fails on the timeout if it never is."""
+    element = locator.element_handle()
+    element.wait_for_element_state("stable")
+    locator.page.wait_for_function(IN_VIEW, arg=element)
+    return True
+
+
 OPEN = "el => el.matches(':popover-open')"
 FOCUSED = "() => document.activeElement && document.activeElement.id"
 
@@ -22,7 +31,7 @@ def test_a_marker_opens_its_quote_beside_the_sentence_by_click_and_closes_back_t
     assert not note.is_visible()
     marker.click()
     page.wait_for_function(OPEN, arg=note.element_handle())
-    assert note.evaluate(IN_VIEW)
+    assert comes_into_view(note)
     # the quoted words, the article's name and date, and the way to the passage
     assert note.locator("q").inner_text().strip() and note.locator("cite").inner_text().strip()
     assert note.locator("time").get_attribute("datetime")
@@ -56,7 +65,7 @@ def test_a_marker_opens_by_keyboard_and_focus_returns_to_it(real_site, static_se
     note.locator("a.passage-link").click()
     page.wait_for_url(f"**/sources/**#{anchor}")
     mark = page.locator(f"mark#{anchor}")
-    assert mark.evaluate(IN_VIEW)
+    assert comes_into_view(mark)
     assert mark.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
     plain = page.locator("mark:not(:target)").first.evaluate("el => getComputedStyle(el).backgroundColor")
     assert mark.evaluate("el => getComputedStyle(el).backgroundColor") != plain
@@ -70,7 +79,7 @@ def test_reference_list_backlinks_return_to_the_marker(real_site, static_server,
     backlink = page.locator(f'.references a[href="#{marker_id}"]')
     backlink.click()
     page.wait_for_function(f"location.hash === '#{marker_id}'")
-    assert page.locator(f"#{marker_id}").evaluate(IN_VIEW)
+    assert comes_into_view(page.locator(f"#{marker_id}"))
 
 
 def test_a_facts_permalink_shows_on_focus_and_hover(real_site, static_server, page):
@@ -94,4 +103,4 @@ def test_cited_by_links_on_the_source_page_lead_to_the_fact(real_site, static_se
     fact_id = link.get_attribute("href").split("#", 1)[1]
     link.click()
     page.wait_for_function(f"location.hash === '#{fact_id}'")
-    assert page.locator(f"article#{fact_id}").evaluate(IN_VIEW)
+    assert comes_into_view(page.locator(f"article#{fact_id}"))

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ import pytest
 from conftest import ROOT
 from helpers import replace_in, tree
 from sitegen import build
+from sitegen.load import SITE_FIELDS
 from sitegen.model import Error
+from sitegen.reuse import Reuse
 
 SITE, SOURCES, ABOUT = "site.yaml", "content/sources.yaml", "content/pages/about.md"
 FLIGHTS, MEETINGS = "content/topics/flights.yaml", "content/topics/meetings.yaml"
@@ -82,8 +85,10 @@ TITLE = 'title: "الرحلات الجوية"'                              # li
 QUOTE = '"وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"'  # line 17 of flights.yaml
 THREE_SEED = f"{SOURCES}:21"  # where add_source() writes `seed:`
 PAGE = '{% extends "base.html" %}\n{% block content %}\n'  # a page template whose line 3 is the test's
+ABOUT_HEAD = '---\ntitle: "عن"\ndescription: "وصف."\n---\n'   # the body starts on line 5
 
 # (name, edit, the exact lines printed before the summary). "{root}" stands for the project folder.
+SITE_KEYS = ", ".join(SITE_FIELDS)   # the error lists every key site.yaml may have
 CASES = [
     # --- YAML ---
     ("yaml-unclosed-quote", sub(FLIGHTS, 'عام 2022."', "عام 2022."),
@@ -109,8 +114,7 @@ CASES = [
      [f"{FLIGHTS}:1: a topic file is missing the key 'summary'",
       f"{FLIGHTS}:2: unknown key 'sumary' in a topic file (did you mean 'summary'?)"]),
     ("yaml-unknown-key", sub(SITE, OUT, f"{OUT}\ncolour: red"),
-     [f"{SITE}:7: unknown key 'colour' in site.yaml (known keys: title, description, language, direction, "
-      "base_url, output_dir, digits, source_text, topics, intro, publisher, timeline_page_size)"]),
+     [f"{SITE}:7: unknown key 'colour' in site.yaml (known keys: " + SITE_KEYS + ")"]),
     ("yaml-missing-key", sub(FLIGHTS, 'summary: "الرحلات المعلّقة واقتراح استئنافها."\n', ""),
      [f"{FLIGHTS}:1: a topic file is missing the key 'summary'"]),
     ("yaml-missing-quote", sub(FLIGHTS, f"        quote: {QUOTE}\n", ""),
@@ -126,7 +130,9 @@ CASES = [
     ("yaml-anchor", sub(FLIGHTS, TITLE, 'title: &t "الرحلات الجوية"'),
      [f"{FLIGHTS}:1: YAML: anchors (&name) are not allowed in content files"]),
     ("yaml-deep-nesting", put(FLIGHTS, "a: " + "[" * 50_000 + "]" * 50_000 + "\n"),
-     [f"{FLIGHTS}: YAML: nested too deeply"]),
+     [f"{FLIGHTS}:1: YAML: nested more than 50 levels deep"]),
+    ("yaml-deep-block-nesting", put(FLIGHTS, "".join(f"{'  ' * i}k{i}:\n" for i in range(120)) + "  " * 120 + "x\n"),
+     [f"{FLIGHTS}:51: YAML: nested more than 50 levels deep"]),
     ("yaml-not-utf8", rewrite(FLIGHTS, lambda data: data.replace("المعلّقة".encode(), "المعلّقة".encode("cp1256"))),
      [f"{FLIGHTS}:2: not valid UTF-8 (byte 0xc7); save the file as UTF-8"]),
     ("yaml-bom", rewrite(SITE, lambda data: b"\xef\xbb\xbf" + data),
@@ -142,6 +148,92 @@ CASES = [
     ("yaml-newline-in-key", sub(FLIGHTS, "summary:", '"sum\\nmary":'),
      [f"{FLIGHTS}:1: a topic file is missing the key 'summary'",
       f"{FLIGHTS}:2: unknown key 'sum\\nmary' in a topic file (did you mean 'summary'?)"]),
+    # --- characters that would reach the page hidden: bidi controls, and control characters sent as escapes ---
+    ("text-rlo-in-title", sub(FLIGHTS, TITLE, 'title: "الرحلات \u202eالجوية"'),
+     [f"{FLIGHTS}:1: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
+    ("text-rlo-escape", sub(FLIGHTS, TITLE, 'title: "\\u202Eالرحلات الجوية"'),
+     [f"{FLIGHTS}:1: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
+    ("text-lre-in-fact", sub(FLIGHTS, "اقترحت روسيا استئناف", "اقترحت \u202aروسيا استئناف"),
+     [f"{FLIGHTS}:5: U+202A (LEFT-TO-RIGHT EMBEDDING) is not allowed in text; remove it"]),
+    ("text-rle-in-quote", sub(FLIGHTS, "عبر Türkiye", "عبر \u202bTürkiye"),
+     [f"{FLIGHTS}:11: U+202B (RIGHT-TO-LEFT EMBEDDING) is not allowed in text; remove it"]),
+    ("text-pdf-in-author", sub(SOURCES, 'author: ""', 'author: "كاتب \u202c"'),
+     [f"{SOURCES}:6: U+202C (POP DIRECTIONAL FORMATTING) is not allowed in text; remove it"]),
+    ("text-lro-in-site-title", rewrite(SITE, lambda d: d.replace(b'title: "', 'title: "\u202d'.encode(), 1)),
+     [f"{SITE}:1: U+202D (LEFT-TO-RIGHT OVERRIDE) is not allowed in text; remove it"]),
+    ("text-isolate-unclosed", sub(FLIGHTS, TITLE, 'title: "الرحلات \u2067الجوية"'),
+     [f"{FLIGHTS}:1: a bidi isolate (U+2066-U+2068) is not closed by U+2069 in the same text; close or remove it"]),
+    ("text-isolate-close-first", sub(FLIGHTS, TITLE, 'title: "الرحلات \u2069الجوية\u2066"'),
+     [f"{FLIGHTS}:1: U+2069 (POP DIRECTIONAL ISOLATE) closes no isolate; remove it"]),
+    ("text-escape-esc", sub(FLIGHTS, "اقترحت روسيا استئناف", "\\x1b[2Jاقترحت روسيا استئناف"),
+     [f"{FLIGHTS}:5: U+001B (a control character) is not allowed in text; remove it"]),
+    ("text-escape-nul", sub(SOURCES, 'outlet: ""', 'outlet: "\\0"'),
+     [f"{SOURCES}:5: U+0000 (a control character) is not allowed in text; remove it"]),
+    ("text-escape-in-key", sub(FLIGHTS, "summary:", '"\\esummary": "x"\nsummary:'),
+     [f"{FLIGHTS}:2: U+001B (a control character) is not allowed in text; remove it",
+      f"{FLIGHTS}:2: unknown key '\\x1bsummary' in a topic file (did you mean 'summary'?)"]),
+    ("text-rlo-in-page-body", put(ABOUT, ABOUT_HEAD + "سطر.\nهذا \u202eموقع.\n"),
+     [f"{ABOUT}:6: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
+    ("text-rlo-in-page-header", sub(ABOUT, "عن الموقع", "عن \u202eالموقع"),
+     [f"{ABOUT}:2: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed in text; remove it"]),
+    # --- Markdown nested beyond reason: refused at once, at its line, before Markdown runs ---
+    ("markdown-deep-list", put(ABOUT, ABOUT_HEAD + "".join(f"{'    ' * i}- بند\n" for i in range(600))),
+     [f"{ABOUT}:25: Markdown lists or quotes nested 21 deep; at most 20"]),
+    ("markdown-deep-quote", put(ABOUT, ABOUT_HEAD + "> " * 30 + "نص\n"),
+     [f"{ABOUT}:5: Markdown lists or quotes nested 30 deep; at most 20"]),
+    ("markdown-deep-list-in-fact", sub(FLIGHTS, '"اقترحت روسيا', '"' + "- " * 40 + "اقترحت روسيا"),
+     [f"{FLIGHTS}:4: Markdown lists or quotes nested 40 deep; at most 20"]),
+    # --- ids become folder names: their length is checked with their form, before anything is written ---
+    ("id-too-long", sub(FLIGHTS, "id: flights-suspended", "id: " + "x" * 300),
+     [f"{FLIGHTS}:12: id 'xxxxxxxxxxxxxxxxxxxx…' is 300 characters long; at most 80"]),
+    ("page-name-too-long", lambda root: (root / ABOUT).rename(root / f"content/pages/{'a' * 200}.md"),
+     [f"content/pages/{'a' * 200}.md:1: page file name '{'a' * 200}' is reserved or not a valid slug"]),
+    # --- a file that loaded with errors still shows every other error of the build ---
+    ("errors-together", both(sub(SITE, OUT, f"{OUT}\ncolour: red"), sub(FLIGHTS, 'date: "2022"', 'date: "2022-13"')),
+     [f"{FLIGHTS}:12: date '2022-13' must be YYYY, YYYY-MM or YYYY-MM-DD",
+      f"{SITE}:7: unknown key 'colour' in site.yaml (known keys: " + SITE_KEYS + ")"]),
+    ("errors-together-in-one-file", both(sub(FLIGHTS, "summary:", "colour: red\nsummary:"),
+                                         sub(FLIGHTS, 'date: "2022"', 'date: "2022-13"')),
+     [f"{FLIGHTS}:2: unknown key 'colour' in a topic file (known keys: title, summary, entities, facts)",
+      f"{FLIGHTS}:13: date '2022-13' must be YYYY, YYYY-MM or YYYY-MM-DD"]),
+    # --- every internal link and #anchor of the written site leads somewhere, or is reported where it was written ---
+    ("link-to-no-page", put(ABOUT, ABOUT_HEAD + "سطر.\n\nانظر [هنا](../nowhere/).\n"),
+     [f"{ABOUT}:7: link '../nowhere/' leads to no file the build writes (on about/index.html)"]),
+    ("link-to-no-anchor", put(ABOUT, ABOUT_HEAD + "انظر [الاقتراح](../topics/flights/#no-such-fact).\n"),
+     [f"{ABOUT}:5: link '../topics/flights/#no-such-fact' points to #no-such-fact, which topics/flights/index.html "
+      "does not have (on about/index.html)"]),
+    ("link-reference-style", put(ABOUT, ABOUT_HEAD + "انظر [الاقتراح][م].\n\n[م]: ../topics/flight/\n"),
+     [f"{ABOUT}:7: link '../topics/flight/' leads to no file the build writes (on about/index.html)"]),
+    ("link-own-anchor", put(ABOUT, ABOUT_HEAD + "## قسم\n\nانظر [القسم](#qism).\n"),
+     [f"{ABOUT}:7: link '#qism' points to #qism, which about/index.html does not have (on about/index.html)"]),
+    ("link-out-of-the-site", put(ABOUT, ABOUT_HEAD + "انظر [الملف](../../../etc/passwd).\n"),
+     [f"{ABOUT}:5: link '../../../etc/passwd' leads out of the site (on about/index.html)"]),
+    ("link-from-the-host-root", put(ABOUT, ABOUT_HEAD + "انظر [الموضوع](/topics/flights/).\n"),
+     [f"{ABOUT}:5: link '/topics/flights/' leads out of the site (on about/index.html)"]),
+    # right on its topic's page, this link leads nowhere from the other pages that show the fact
+    ("link-in-a-fact", sub(FLIGHTS, "عُلّقت الرحلات الجوية عام 2022.", "عُلّقت [الرحلات](../meetings/) عام 2022."),
+     [f"{FLIGHTS}:12: link '../meetings/' leads to no file the build writes (on timeline/index.html)"]),
+    ("link-in-a-template", template("page.html", PAGE + '<a href="../gone/">x</a>\n{% endblock %}\n'),
+     ["about/index.html: link '../gone/' leads to no file the build writes; a template wrote it"]),
+    # --- static/ publishes what is in the project, nothing else ---
+    ("static-symlink-passwd", symlink("static/leak.txt", "/etc/passwd"),
+     ["static/leak.txt: symlink to '/etc/passwd' leads outside the project; copy the file into static/ instead"]),
+    ("static-symlink-environ", symlink("static/env.txt", "/proc/self/environ"),
+     ["static/env.txt: symlink to '/proc/self/environ' leads outside the project; copy the file into static/ "
+      "instead"]),
+    ("static-symlink-folder-out", symlink("static/etc", "/etc"),
+     ["static/etc: symlink to '/etc' leads outside the project; copy the file into static/ instead"]),
+    ("static-symlink-relative-out", lambda root: (root / "static/up.txt").symlink_to("../" * 40 + "etc/passwd"),
+     [f"static/up.txt: symlink to '{'../' * 40}etc/passwd' leads outside the project; copy the file into "
+      "static/ instead"]),
+    ("static-symlink-broken", lambda root: (root / "static/gone.css").symlink_to("none.css"),
+     ["static/gone.css: symlink to 'none.css' leads to no file"]),
+    ("static-symlink-loop", lambda root: (root / "static/loop.css").symlink_to("loop.css"),
+     ["static/loop.css: symlink to 'loop.css' leads to no file"]),
+    ("static-itself-out", lambda root: (shutil.rmtree(root / "static"), (root / "static").symlink_to("/etc")),
+     ["static: symlink to '/etc' leads outside the project; copy the file into static/ instead"]),
+    ("static-fifo", lambda root: os.mkfifo(root / "static/pipe"),
+     ["static/pipe: is not a regular file; only files are published"]),
     ("page-no-header", put(ABOUT, "هذا موقع تجريبي.\n"),
      [f"{ABOUT}:1: a page starts with a YAML header between two '---' lines"]),
     ("page-empty-header", put(ABOUT, "---\n---\nهذا موقع تجريبي.\n"),
@@ -213,7 +305,8 @@ CASES = [
     ("seed-symlink-loop", both(add_source("three.txt"), symlink("seeds/three.txt", "seeds/three.txt")),
      [f"{THREE_SEED}: seed 'seeds/three.txt' is a symlink loop"]),
     ("seed-nul", add_source('"three\\0.txt"'),
-     [f"{THREE_SEED}: 'seed' in a source must be a file or folder name (no NUL character)"]),
+     [f"{THREE_SEED}: 'seed' in a source must be a file or folder name (no NUL character)",
+      f"{THREE_SEED}: U+0000 (a control character) is not allowed in text; remove it"]),
     ("seed-name-too-long", add_source("x" * 300),
      [f"{THREE_SEED}: seed 'seeds/{'x' * 300}' cannot be read: File name too long"]),
     # --- templates (a copy in the project; line 3 is the broken one) ---
@@ -241,7 +334,8 @@ CASES = [
     ("out-under-a-file", both(sub(SITE, OUT, f"{OUT}\noutput_dir: notes/_site"), put("notes", "precious")),
      [f"{SITE}:7: output folder '{{root}}/notes/_site' cannot be created: '{{root}}/notes' is a file"]),
     ("out-nul", sub(SITE, OUT, f'{OUT}\noutput_dir: "a\\0b"'),
-     [f"{SITE}:7: 'output_dir' in site.yaml must be a file or folder name (no NUL character)"]),
+     [f"{SITE}:7: 'output_dir' in site.yaml must be a file or folder name (no NUL character)",
+      f"{SITE}:7: U+0000 (a control character) is not allowed in text; remove it"]),
 ]
 
 # Run as a real process, as an editor would; the rest call build.py's main() in this process.
@@ -504,3 +598,42 @@ def test_python_tag_runs_nothing(project, tmp_path):
     replace_in(root / FLIGHTS, 'title: "الرحلات الجوية"', f'title: !!python/object/apply:os.system ["touch {marker}"]')
     assert not build(root, write_output=False).ok
     assert not marker.exists()
+
+
+def test_closed_bidi_isolates_and_links_inside_the_project_are_published(project):
+    """What the checks above let through: an isolate closed in its own text (it cannot reorder what follows it), and
+    a static file linked from elsewhere in the project."""
+    root = project()
+    replace_in(root / FLIGHTS, TITLE, 'title: "الرحلات \u2067الجوية\u2069"')
+    (root / "static/about-copy.md").symlink_to("../content/pages/about.md")
+    report = build(root)
+    assert report.ok, report.errors
+    assert "الرحلات \u2067الجوية\u2069" in (root / "_site/topics/flights/index.html").read_text(encoding="utf-8")
+    assert (root / "_site/static/about-copy.md").read_bytes() == (root / ABOUT).read_bytes()
+
+
+def test_working_links_of_every_kind_build(project):
+    root = project()
+    replace_in(root / ABOUT, "هذا موقع **تجريبي**.", "هذا موقع **تجريبي**.\n\n"
+               "[الموضوع](../topics/flights/) و[الاقتراح](../topics/flights/#flights-proposal) و[النص](#main) "
+               "و[الأعلى](#top) و[الرئيسية](../) و[البيانات](../data/facts.json) و[مرجع][م] و[خارجي](https://example.org/)"
+               "\n\n[م]: ../sources/one/\n")
+    report = build(root)
+    assert report.ok, report.errors
+
+
+def test_the_preview_reports_a_link_an_edit_elsewhere_broke(project, tmp_path):
+    """The link check of an edit's build covers the pages it did not render again: removing the fact an untouched
+    page links to is reported at that page's line, as a fresh build would."""
+    root = project()
+    replace_in(root / ABOUT, "هذا موقع **تجريبي**.", "انظر [الاقتراح](../topics/flights/#flights-proposal).")
+    reuse = Reuse()
+    first = build(root, tmp_path / "out", preview=True, stages=reuse)
+    assert first.ok, first.errors
+    replace_in(root / FLIGHTS, "id: flights-proposal", "id: flights-proposed")
+    edited = build(root, tmp_path / "out", preview=True, stages=reuse)
+    fresh = build(root, write_output=False)
+    assert 0 < edited.rendered < edited.pages           # the about page was not rendered again
+    assert edited.errors == fresh.errors == [Error(ABOUT, 5, "link '../topics/flights/#flights-proposal' points to "
+                                                   "#flights-proposal, which topics/flights/index.html does not have "
+                                                   "(on about/index.html)")]

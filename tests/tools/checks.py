@@ -25,14 +25,28 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
 
 
+def in_ci() -> bool:
+    """CI services set CI=true; CI=false or CI=0 is a developer saying it is not CI."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def require(ok, what: str) -> None:
-    """Skip a test whose tool is missing on this machine; in CI (CI set) a missing tool is a failure."""
+    """Skip a test whose tool is missing on this machine; in CI a missing tool is a failure, never a skip."""
     if ok:
         return
     message = f"needs {what}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
+    if in_ci():
+        pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def playwright_api():
+    """playwright.sync_api, required like any other tool."""
+    try:
+        import playwright.sync_api
+    except ImportError:
+        require(False, "Playwright for Python (requirements-dev.txt; make test installs it)")
+    return playwright.sync_api
 
 
 def node_modules() -> Path:
