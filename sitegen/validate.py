@@ -6,6 +6,7 @@ import difflib
 import re
 
 from .model import Error, Site, Where
+from .status import check_statuses
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
@@ -14,7 +15,8 @@ SPEAKER_KINDS = ("person", "organization")
 # Parts of an article's page outside its body that a citation may quote, when it says which (`part:`).
 PARTS = ("headline", "standfirst", "byline", "footer")
 # Top-level folders the generator writes; a prose page may not take their names.
-RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "data", "static", "404"}
+RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "issues", "data", "static",
+                  "404"}
 
 
 def validate(site: Site) -> list[Error]:
@@ -24,6 +26,7 @@ def validate(site: Site) -> list[Error]:
     errors += check_sources(site)
     errors += check_references(site)
     errors += check_dates(site)
+    errors += check_statuses(site)
     return errors
 
 
