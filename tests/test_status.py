@@ -151,8 +151,10 @@ def test_a_meeting_page_shows_its_details_its_answer_and_no_fact_twice(project, 
     details = text_of(section(meeting, "details-heading"))
     assert "المكان اجتمع الوفدان في إسطنبول" in details and "الوفدان رأس ألكسندر دارشييف" in details
     assert "ما اقتُرح (بند واحد)" in text_of(section(meeting, "answer-proposed"))
-    ids = re.findall(r'<article class="fact" id="([^"]+)"', meeting)
-    assert sorted(ids) == sorted(set(ids)) and {"met-in-istanbul", "delegation-head"} <= set(ids)
+    facts = re.findall(r'<article class="fact" id="([^"]+)"', meeting)
+    assert {"met-in-istanbul", "delegation-head"} <= set(facts) and "flights-proposal" not in facts
+    ids = re.findall(r' id="([^"]+)"', meeting)
+    assert len(ids) == len(set(ids))                   # each citation marked once, each fact shown once
 
 
 def test_the_issues_page_follows_each_issue_from_background_to_each_meeting(project, tmp_path):
