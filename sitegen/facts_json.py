@@ -19,8 +19,8 @@ def _citation(c: Citation) -> dict:
 
 
 def _variants(variants: list[Variant]) -> list[dict]:
-    return [{"text": v.text, "according_to": v.speakers, "citations": [_citation(c) for c in v.citations]}
-            for v in variants]
+    return [{"text": v.text, "according_to": v.speakers, "status": v.status or None,
+             "citations": [_citation(c) for c in v.citations]} for v in variants]
 
 
 class Encoded(str):
@@ -30,7 +30,8 @@ class Encoded(str):
 def fact_line(f: Fact) -> Encoded:
     return Encoded(json.dumps({
         "id": f.id, "topic": f.topic_id, "text": f.text, "according_to": f.speakers, "date": _date(f.date),
-        "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
+        "status": f.status or None, "meeting": f.meeting or None, "detail": f.detail or None,
+        "issue": f.issue or None, "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
         "variants": _variants(f.variants)}, ensure_ascii=False))
 
 
@@ -41,7 +42,7 @@ def facts_json(site: Site, line_of=fact_line) -> bytes:
         "version": FORMAT_VERSION,
         "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
                    "passage, which equals the quote up to runs of white space",
-        "site": {"title": site.config.title, "base_url": site.config.base_url},
+        "site": {"title": site.config.title, "base_url": site.config.base_url, "issues": site.config.issues},
         "sources": ({"id": s.id, "seed": f"seeds/{s.seed}", "headline": s.headline or None, "name": s.name,
                      "note": s.note or None, "outlet": s.outlet or None,
                      "author": s.author or None, "meeting": s.meeting, "published": _date(s.published),

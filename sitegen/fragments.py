@@ -147,8 +147,12 @@ class Fragments:
     def _once(self, key: tuple, partial: str, macro: str, item) -> str:
         """A fragment rendered once per build (topic lines, source names); its reads replayed on every use."""
         entry = self._this_build.get(key)
-        if entry is None:
-            entry = self._this_build[key] = self._render(partial, macro, item())
+        if entry is None:  # what finding the item read counts too, on every page that replays the fragment
+            self.recorder.start()
+            found = item()
+            picked = self.recorder.stop()
+            html, deps = self._render(partial, macro, found)
+            entry = self._this_build[key] = (html, deps | picked)
         else:
             self.recorder.add(entry[1])
         return entry[0]

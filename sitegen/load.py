@@ -22,7 +22,8 @@ _KIND_NAMES = {TEXT: "non-empty text", STR: "text", PATH: "a file or folder name
 SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (TEXT, True),
                "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (PATH, False),
                "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
-               "intro": (STR, False), "publisher": (STR, False), "timeline_page_size": (INT, False)}
+               "intro": (STR, False), "publisher": (STR, False), "timeline_page_size": (INT, False),
+               "issues": (MAP, False), "status_markers": (MAP, False)}
 SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (STR, True), "name": (TEXT, False),
                  "outlet": (STR, True), "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True),
                  "body": (LIST, True), "note": (STR, False)}
@@ -30,9 +31,10 @@ TOPIC_FIELDS = {"title": (TEXT, True), "summary": (TEXT, True), "entities": (LIS
 ENTITY_FIELDS = {"id": (TEXT, True), "kind": (TEXT, True), "name": (TEXT, True), "names": (LIST, True),
                  "roles": (LIST, False)}
 FACT_FIELDS = {"id": (TEXT, True), "text": (TEXT, True), "according_to": (LIST, False), "citations": (LIST, True),
-               "date": (DATE, False), "entities": (LIST, False), "variants": (LIST, False)}
+               "date": (DATE, False), "entities": (LIST, False), "variants": (LIST, False),
+               "status": (TEXT, False), "meeting": (TEXT, False), "detail": (TEXT, False), "issue": (TEXT, False)}
 VARIANT_FIELDS = {"text": (TEXT, True), "citations": (LIST, True)}          # a name or a role of an entity
-CLAIM_FIELDS = dict(VARIANT_FIELDS, according_to=(LIST, False))            # a version of a fact
+CLAIM_FIELDS = dict(VARIANT_FIELDS, according_to=(LIST, False), status=(TEXT, False))   # a version of a fact
 CITATION_FIELDS = {"source": (TEXT, True), "quote": (TEXT, True), "part": (TEXT, False)}
 DATE_FIELDS = {"value": (TEXT, True), "inferred": (TEXT, True)}
 PAGE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True)}
@@ -116,7 +118,8 @@ class _Reader:
             data = self.fields(item, line, what, spec)
             if data:
                 out.append(Variant(data["text"].strip(), self.citations(data["citations"], what), self.where(line),
-                                   self.id_list(data.get("according_to", Seq()), "according_to")))
+                                   self.id_list(data.get("according_to", Seq()), "according_to"),
+                                   data.get("status", "").strip()))
         return out
 
     def id_list(self, seq: Seq, what: str) -> list[str]:
@@ -191,6 +194,9 @@ def load_config(root: Path, errors: list[Error]) -> Config | None:
         digits=fields.get("digits", "arab").strip(), source_text=fields.get("source_text", "full").strip(),
         topics=topics, intro=fields.get("intro") or "", publisher=fields.get("publisher") or "",
         timeline_page_size=fields.get("timeline_page_size", Config.timeline_page_size),
+        issues={str(k): v.strip() if isinstance(v, str) else v for k, v in fields.get("issues", {}).items()},
+        status_markers={str(k): list(v) if isinstance(v, Seq) else v
+                        for k, v in fields.get("status_markers", {}).items()},
         key_lines=dict(data.key_lines))
 
 
@@ -293,7 +299,10 @@ def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:
             variants=reader.variants(f.get("variants", Seq()), "a variant", CLAIM_FIELDS),
             entities_where=reader.where(item.line_of("entities")),
             speakers=reader.id_list(f.get("according_to", Seq()), "according_to"),
-            speakers_where=reader.where(item.line_of("according_to"))))
+            speakers_where=reader.where(item.line_of("according_to")),
+            status=f.get("status", "").strip(), meeting=f.get("meeting", "").strip(),
+            detail=f.get("detail", "").strip(), issue=f.get("issue", "").strip(),
+            keys_where={k: reader.where(item.line_of(k)) for k in ("status", "meeting", "detail", "issue") if k in f}))
     return facts
 
 

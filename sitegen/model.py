@@ -62,6 +62,7 @@ class Variant:
     citations: list[Citation]
     where: Where = field(compare=False)  # for error messages only, not content
     speakers: list[str] = field(default_factory=list)   # entity ids: who said it, for a version of a claim
+    status: str = ""            # what this version says became of the matter (status.py), or ""
 
 
 @dataclass
@@ -95,6 +96,11 @@ class Fact:
     entities_where: Where | None = field(default=None, compare=False)
     speakers: list[str] = field(default_factory=list)   # entity ids (according_to): who said what the fact reports
     speakers_where: Where | None = field(default=None, compare=False)
+    status: str = ""            # agreed, proposed, ... (status.py), or "": what became of the matter at its meeting
+    meeting: str = ""           # the entity id (kind meeting) the fact belongs to, or ""
+    detail: str = ""            # which detail of its meeting the fact gives: date, place, heads (status.py), or ""
+    issue: str = ""             # the issue it belongs to (an id of site.yaml 'issues'), or ""
+    keys_where: dict = field(default_factory=dict, compare=False)   # key -> Where, for errors on these keys
 
     def all_citations(self) -> list[Citation]:
         return self.citations + [c for v in self.variants for c in v.citations]
@@ -102,6 +108,15 @@ class Fact:
     @property
     def path(self) -> str:
         return path_of("fact", topic_id=self.topic_id, id=self.id)
+
+    @property
+    def outcome_disputed(self) -> bool:
+        """Its articles give different statuses, each version its own."""
+        return not self.status and any(v.status for v in self.variants)
+
+    def statuses(self) -> list[str]:
+        """The status the fact gives, or the different ones its versions give."""
+        return [self.status] if self.status else list(dict.fromkeys(v.status for v in self.variants if v.status))
 
     def all_speakers(self) -> list[str]:
         """Who the fact or any of its versions is attributed to, each once."""
@@ -179,6 +194,8 @@ class Config:
     topics: list[str]
     intro: str = ""             # Markdown shown on the home page
     publisher: str = ""
+    issues: dict = field(default_factory=dict)     # issue id -> its name, in the order of the issues page
+    status_markers: dict = field(default_factory=dict)   # status -> words added to status.MARKERS
     timeline_page_size: int = 500   # facts per timeline page: a phone still opens it, an edit re-renders one page
     key_lines: dict = field(default_factory=dict, compare=False)   # where each key is written, for errors
 

@@ -17,6 +17,7 @@ from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import References
 from .search import FOLD, SEARCH_PAGE
+from .status import answer_tables
 from .sourcetext import source_paragraphs
 from .text import Formatter, isolate_latin
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
@@ -68,6 +69,8 @@ def plan_pages(site: Site) -> list[OutPage]:
                              "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره.", {"part": part}))
     pages.append(OutPage(path_of("disagreements"), "disagreements.html", "كيف تختلف المصادر",
                          "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
+    pages.append(OutPage(path_of("issues"), "issues.html", "بين الجولات",
+                         "كل قضية من قضايا المحادثات من اجتماع إلى آخر: ما اقتُرح وما اتُّفق عليه وما بقي عالقًا."))
     pages.append(OutPage(path_of("entities"), "entities.html", "الأشخاص والممتلكات والاجتماعات",
                          "كل اسم تذكره المقالات، بتهجئاته وألقابه كما وردت في كل مصدر."))
     for entity in site.entities():
@@ -151,7 +154,8 @@ def site_tables(site: Site) -> dict:
     """The indexes templates look things up in, each built in one pass over the site."""
     facts, entities = site.facts(), site.entities()
     disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
-    return {
+    meetings = [e for e in entities if e.kind == "meeting"]
+    return answer_tables(site, facts, meetings) | {
         "sources": {s.id: s for s in site.sources}, "entities": {e.id: e for e in entities},
         "topics": {t.id: t for t in site.topics},
         "facts_by_entity": group(facts, lambda f: f.entity_ids),
@@ -159,7 +163,7 @@ def site_tables(site: Site) -> dict:
         "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
         "citing": citing(facts + entities), "citers": group(facts + entities, cited_sources),
         "ordered_topics": ordered_topics(site),
-        "disputed": [f for f in facts if f.variants], "meetings": [e for e in entities if e.kind == "meeting"],
+        "disputed": [f for f in facts if f.variants], "meetings": meetings,
         "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],
     }
 

@@ -12,6 +12,8 @@ PATTERNS = {
     "timeline": "timeline/index.html",
     "timeline_part": "timeline/{number}/index.html",
     "disagreements": "disagreements/index.html",
+    "issues": "issues/index.html",
+    "issue": "issues/index.html#issue-{id}",
     "entities": "entities/index.html",
     "entity": "entities/{id}/index.html",
     "sources": "sources/index.html",

@@ -5,7 +5,9 @@ import datetime
 import difflib
 import re
 
+from .urls import PATTERNS
 from .model import Error, Site, Where
+from .status import check_statuses
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80      # ids become folder names and URLs; a file name may not pass 255 bytes
@@ -18,8 +20,9 @@ ENTITY_KINDS = ("person", "property", "meeting", "organization")
 SPEAKER_KINDS = ("person", "organization")
 # Parts of an article's page outside its body that a citation may quote, when it says which (`part:`).
 PARTS = ("headline", "standfirst", "byline", "footer")
-# Top-level folders the generator writes; a prose page may not take their names.
-RESERVED_SLUGS = {"topics", "sources", "entities", "timeline", "disagreements", "data", "static", "404"}
+# Top-level folders the generator writes (urls.PATTERNS, the static files, the search index); a prose page may not
+# take their names.
+RESERVED_SLUGS = {p.split("/")[0].partition(".")[0] for p in PATTERNS.values() if not p.startswith("{")} | {"static", "pagefind"}
 
 
 def validate(site: Site, references: bool = True) -> list[Error]:
@@ -33,6 +36,7 @@ def validate(site: Site, references: bool = True) -> list[Error]:
         errors += check_references(site)
     errors += check_dates(site)
     errors += check_markdown(site)
+    errors += check_statuses(site)
     return errors
 
 

@@ -40,7 +40,7 @@ def test_real_site_builds_are_byte_identical(tmp_path):
 def test_check_writes_nothing(project):
     root = project()
     result = run("--project", root, "check")
-    assert result.returncode == 0 and result.stdout.startswith("checked 14 pages")
+    assert result.returncode == 0 and result.stdout.startswith("checked 15 pages")
     assert not (root / "_site").exists()
 
 

@@ -103,7 +103,8 @@ CASES = [
      [f"{FLIGHTS}:1: 'title' in a topic file must be non-empty text"]),
     ("yaml-wrong-type-list", sub(FLIGHTS, "citations:\n      - source: two", "citations: two\n    x:\n      - source: two"),
      [f"{FLIGHTS}:15: 'citations' in a fact must be a list",
-      f"{FLIGHTS}:16: unknown key 'x' in a fact (known keys: id, text, according_to, citations, date, entities, variants)"]),
+      f"{FLIGHTS}:16: unknown key 'x' in a fact (known keys: id, text, according_to, citations, date, entities, variants, "
+      "status, meeting, detail, issue)"]),
     ("yaml-wrong-type-date", sub(FLIGHTS, 'date: "2022"', "date: 2022"),
      [f"{FLIGHTS}:14: 'date' in a fact must be a date (\"2025-02-27\") or a mapping with value and inferred"]),
     ("yaml-wrong-type-body", add_source("two.txt", '[1, "six"]'),

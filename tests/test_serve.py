@@ -462,6 +462,8 @@ EDITS = {  # name: (file, old text, new text, whether fewer pages than all are r
     "fact text": (FLIGHTS, FACT, "اقترحت روسيا شيئًا آخر.", True),
     "fact date": (FLIGHTS, 'date: "2022"', 'date: "2021"', True),
     "fact removed": (FLIGHTS, SECOND_FACT, "", True),
+    "fact gets a meeting and a status": (FLIGHTS, "  - id: flights-proposal\n",
+                                         "  - id: flights-proposal\n    meeting: round-one\n    status: proposed\n", True),
     "fact cites another source": (FLIGHTS, SECOND_FACT[SECOND_FACT.index("      - source: two"):],
                                   '      - source: one\n        quote: "واقترحت روسيا استئناف الرحلات"\n', True),
     "fact names an entity of another topic": (FLIGHTS, '    date: "2022"', '    date: "2022"\n    entities: [darchiev]',
