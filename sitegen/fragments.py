@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from .deps import DIGEST_SIZE, Digests, Recorder
+from .deps import Digests, Recorder
 from .model import Citation, Fact
 from .urls import page_url
 
@@ -29,7 +29,7 @@ MARKER = "<\x00marker>"   # the next citation marker of the fact, numbered by th
 class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
     facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
-    quotes: dict[bytes, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
+    quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
 
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
@@ -40,7 +40,23 @@ class FragmentStore:
             self.facts = {k: v for k, v in self.facts.items() if k in live}
         if len(self.quotes) > 4 * len(cites) + 50:
             live = {digests.value(c) for c in cites}
-            self.quotes = {k: v for k, v in self.quotes.items() if k[-DIGEST_SIZE:] in live}
+            self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
+
+
+class ByIdentity:
+    """How a one-off build keys its fragments: by the object, within the build; it keeps no records for a next
+    build, so it neither hashes what it renders nor notes what the fragments read."""
+
+    def whole(self, obj) -> int:
+        return id(obj)
+
+    value = whole
+
+    def record(self, keys) -> dict:
+        return {}
+
+    def still(self, record: dict) -> bool:
+        return True
 
 
 class Fragments:
@@ -116,7 +132,7 @@ class Fragments:
 
     def _stored(self, kind: bytes, citation: Citation, partial: str, macro: str) -> str:
         """A citation's fragment, kept across builds by the hash of the citation (its words and offsets)."""
-        key = kind + self.digests.value(citation)
+        key = (kind, self.digests.value(citation))
         entry = self._valid(self.store.quotes, key)
         if entry is None:
             html, deps = self._render(partial, macro, citation)

@@ -49,6 +49,7 @@ class Output:
 
 class Stages:
     """Each stage from scratch: what a one-off build runs. reuse.Reuse, the preview's, keeps what it can."""
+    keeps = False       # whether rendering notes what each page reads, for a next build
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         return load(root)
@@ -59,7 +60,7 @@ class Stages:
     def render(self, site: Site, preview: bool) -> Output:
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
-        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests())
+        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
         data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
         planned = plan_pages(site)
         reused = self.reusable(planned, renderer.digests)

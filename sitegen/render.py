@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from .deps import Digests, Recorder, RecordingEnvironment, TrackedList, TrackedMap
-from .fragments import Fragments, FragmentStore
+from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
@@ -196,15 +196,16 @@ class Renderer:
     PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
-                 store: FragmentStore | None = None, kept: dict | None = None):
+                 store: FragmentStore | None = None, kept: dict | None = None, record: bool = True):
         self.site, self.env, self.assets = site, env, assets
         self.recorder = Recorder()
         env.recorder = self.recorder
         self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
         self.digests = Digests(site, self.look.tables, kept)
         self.shared = shared_context(site, self.look, preview, self.recorder)
+        self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
-                              self.digests)
+                              self.digests if record else ByIdentity())
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
@@ -250,14 +251,15 @@ class Renderer:
         return error
 
     def render_page(self, page: OutPage) -> Rendered:
-        self.recorder.start()
+        if self.record:
+            self.recorder.start()
         try:
             context = self.page_context(page)
             html = self.env.get_template(page.template).render(context)
             if REFERENCES in html:  # the list comes last, so every marker of the page is numbered by now
                 html = html.replace(REFERENCES, self.reference_list(context), 1)
         finally:
-            reads = self.recorder.stop()
+            reads = self.recorder.stop() if self.record else frozenset()
         return Rendered(html.encode("utf-8"), reads)
 
     def page_context(self, page: OutPage) -> dict:

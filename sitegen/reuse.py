@@ -28,6 +28,8 @@ from .write import write
 
 
 class Reuse(Stages):
+    keeps = True
+
     def __init__(self):
         self.topics: dict = {}          # topic file -> the Topic last read from it
         self.quotes: dict = {}          # (article hash, quote) -> (start, end, line)
