@@ -221,17 +221,16 @@ class BackgroundIndex:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.wanted: list[Record] | None = None
+        self.wanted: Site | None = None
         self.made: dict[str, bytes] | None = None
         self.indexed: list[Record] | None = None    # the records of the last bundle asked for
         self.running = False
 
     def update(self, site: Site) -> None:
-        recs = records(site)     # read now: the next build may change the site while the thread runs
+        """Index this site in the thread. Its records are made there too, off the rebuild's path: they read only
+        what load() made, which no later build changes (resolve_citations sets offsets, which they do not read)."""
         with self.lock:
-            if recs == self.indexed:
-                return
-            self.wanted = self.indexed = recs
+            self.wanted = site
             if self.running:
                 return
             self.running = True
@@ -246,10 +245,14 @@ class BackgroundIndex:
     def _run(self) -> None:
         while True:
             with self.lock:
-                recs, self.wanted = self.wanted, None
-                if recs is None:
+                site, self.wanted = self.wanted, None
+                if site is None:
                     self.running = False
                     return
+            recs = records(site)
+            if recs == self.indexed:    # nothing a reader can search for changed
+                continue
+            self.indexed = recs
             try:
                 bundle = pagefind_bundle(recs)
             except Exception as exc:  # the preview goes on without a fresh index; say why once
