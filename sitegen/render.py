@@ -15,7 +15,7 @@ from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
-from .references import References
+from .references import MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
 from .status import answer_tables
 from .sourcetext import source_paragraphs
@@ -206,6 +206,7 @@ class Renderer:
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
                               self.digests if record else ByIdentity())
+        self.markers = MarkerTemplate(env)
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
@@ -264,7 +265,8 @@ class Renderer:
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder
-        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path))
+        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path),
+                          markers=self.markers)
 
         def url(target) -> str:
             if not isinstance(target, str):
@@ -278,7 +280,7 @@ class Renderer:
             self.shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(self.assets, name)),
             canonical=self.shared["absolute"](page.path), cite=refs.marker_html,
             fact=lambda f, show_topic=False: self.made.fact_html(f, refs, page.path, show_topic),
-            references=lambda: Markup(REFERENCES), backlinks=refs.backlinks_html,
+            references=lambda: Markup(REFERENCES),
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
             paragraphs=lambda source: source_paragraphs(source, look, url, recorder),
