@@ -38,8 +38,8 @@ BUNDLE = "pagefind/"            # the search page's data-bundle names this folde
 WANTED = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.ar.", "pagefind.", "index/", "fragment/",
           "filter/")            # the JS API and the index; not Pagefind's own UI files, which the site does not use
 # How much a name counts against a word of a sentence (1): an entity's own names are its title, above Pagefind's h1
-# (7), so a name query puts the person first; the names of the entities a fact mentions count thrice, so the fact
-# is found by every spelling of them and ranks above a passing mention.
+# (7); the names of the entities a fact mentions count thrice, so the fact is found by every spelling of them and
+# ranks above a passing mention.
 OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 
 
@@ -61,18 +61,27 @@ def records(site: Site) -> list[Record]:
     sources = {s.id: s for s in site.sources}
     out = []
     for topic in (topics[i] for i in site.config.topics if i in topics):   # in navigation order
-        out.append(_record(from_root("", topic.path), "موضوع", topic.title, topic.summary, topic=topic.title))
+        out.append(_record(from_root("", topic.path), "topic", topic.title, topic.summary, topic=topic.title))
         out += [fact_record(fact, topic, entities, sources) for fact in topic.facts]
-    for entity in site.entities():
-        names = [entity.name] + [v.text for v in entity.names]
-        out.append(_record(from_root("", entity.path), "اسم", entity.name, " ".join(v.text for v in entity.roles),
-                           names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title))
+    out += [entity_record(entity, topics) for entity in site.entities()]
     for page in site.pages:
-        out.append(_record(from_root("", page.path), "صفحة", page.title, page.description + " " + _plain(page.body)))
+        out.append(_record(from_root("", page.path), "page", page.title, page.description + " " + _plain(page.body)))
     for source in site.sources:
-        out.append(_record(from_root("", source.path), "مقال", source.name,
+        out.append(_record(from_root("", source.path), "article", source.name,
                            " ".join(x for x in (source.headline, source.outlet, source.author) if x)))
     return out
+
+
+def entity_record(entity, topics: dict) -> Record:
+    """A person, property, organisation or meeting, found by every name the articles give it. The search page puts
+    it first when the query names it (static/search.js): a person by any words of one of their names, a family name
+    alone included; anything else by one of its names whole («روسيا», «بايونير بوينت»), as their words alone name
+    nothing; a meeting only by the site's name for it, the articles' being descriptions («المحادثات»)."""
+    names = [entity.name] + [v.text for v in entity.names]
+    return _record(from_root("", entity.path), "entity", entity.name, " ".join(v.text for v in entity.roles),
+                   names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title,
+                   naming=("words" if entity.kind == "person" else "whole",
+                           [entity.name] if entity.kind == "meeting" else names))
 
 
 def fact_record(fact, topic, entities: dict, sources: dict) -> Record:
@@ -80,21 +89,25 @@ def fact_record(fact, topic, entities: dict, sources: dict) -> Record:
     cited = dict.fromkeys(c.source_id for c in fact.all_citations())
     names = [v.text for ident in fact.entity_ids for v in entities[ident].names]
     names += [entities[ident].name for ident in fact.entity_ids]
-    return _record(from_root("", fact.path), "واقعة", _plain(fact.text), " ".join(_plain(v.text) for v in fact.variants),
+    return _record(from_root("", fact.path), "fact", _plain(fact.text), " ".join(_plain(v.text) for v in fact.variants),
                    names=names, weight=MENTIONED_NAME_WEIGHT, topic=topic.title,
                    sources=[_source_name(sources[s]) for s in cited])
 
 
 def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), weight: int = 1, topic: str = "",
-            sources: list[str] = ()) -> Record:
+            sources: list[str] = (), naming: tuple[str, list[str]] | None = None) -> Record:
+    """kind: topic, fact, entity, page or article, which the search page names in words (templates/search.html)."""
     e = html.escape
     meta = [("url", "/" + url), ("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
     meta += [("sources", "، ".join(sources))] if sources else []
-    if weight == OWN_NAME_WEIGHT:   # the search page puts a name typed as the articles write it first
-        meta.append(("names", "|".join(dict.fromkeys(fold(n) for n in names))))
+    filters = [("topic", topic)] if kind == "fact" else []
+    if naming:  # the search page asks for these records on their own (filter "named") and matches these names
+        how, matched = naming
+        meta += [("names", "|".join(dict.fromkeys(" ".join(fold(n).split()) for n in matched))), ("naming", how)]
+        filters.append(("named", "1"))
     parts = ['<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title></head><body>']
     parts += [f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta]
-    parts += [f'<span data-pagefind-filter="topic">{e(topic)}</span>'] if kind == "واقعة" else []
+    parts += [f'<span data-pagefind-filter="{k}">{e(v)}</span>' for k, v in filters]
     parts.append(f"<main data-pagefind-body><p>{e(fold(title))}</p><p>{e(fold(text))}</p>")
     if names:
         unique = " ".join(dict.fromkeys(fold(n) for n in names))
