@@ -31,8 +31,8 @@ class OutPage:
     """One page to render: where it goes, which template, and what the template is given."""
     path: str                           # output path, e.g. "topics/flights/index.html"
     template: str
-    title: str
-    description: str
+    title: str = ""                     # a page about one thing has its name; others name themselves in their
+    description: str = ""               # template (blocks page_title and description of base.html)
     context: dict = field(default_factory=dict)
     in_sitemap: bool = True
 
@@ -62,33 +62,21 @@ def plan_pages(site: Site) -> list[OutPage]:
     pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
         pages.append(OutPage(topic.path, "topic.html", topic.title, _plain(topic.summary), {"topic": topic}))
-    parts = timeline_parts(site)
-    for part in parts:
-        pages.append(OutPage(timeline_path(part.number), "timeline.html",
-                             "الخط الزمني" + (f" ({part.number} من {len(parts)})" if len(parts) > 1 else ""),
-                             "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره.", {"part": part}))
-    pages.append(OutPage(path_of("disagreements"), "disagreements.html", "كيف تختلف المصادر",
-                         "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
-    pages.append(OutPage(path_of("issues"), "issues.html", "بين الجولات",
-                         "كل قضية من قضايا المحادثات من اجتماع إلى آخر: ما اقتُرح وما اتُّفق عليه وما بقي عالقًا."))
-    pages.append(OutPage(path_of("entities"), "entities.html", "الأشخاص والممتلكات والاجتماعات",
-                         "كل اسم تذكره المقالات، بتهجئاته وألقابه كما وردت في كل مصدر."))
+    for part in timeline_parts(site):
+        pages.append(OutPage(timeline_path(part.number), "timeline.html", context={"part": part}))
+    pages.append(OutPage(path_of("disagreements"), "disagreements.html"))
+    pages.append(OutPage(path_of("issues"), "issues.html"))
+    pages.append(OutPage(path_of("entities"), "entities.html"))
     for entity in site.entities():
-        pages.append(OutPage(entity.path, "entity.html", entity.name,
-                             f"{entity.name}: التهجئات والألقاب كما وردت في المصادر، والوقائع التي تذكره.",
-                             {"entity": entity}))
-    pages.append(OutPage(path_of("sources"), "sources.html", "المصادر",
-                         "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
+        pages.append(OutPage(entity.path, "entity.html", entity.name, context={"entity": entity}))
+    pages.append(OutPage(path_of("sources"), "sources.html"))
     for source in site.sources:
-        pages.append(OutPage(source.path, "source.html", source.headline or source.name,
-                             f"نص المقال «{source.headline or source.name}» مع إبراز كل مقطع يستشهد به الموقع.",
-                             {"source": source}))
-    pages.append(OutPage(SEARCH_PAGE, "search.html", "البحث", "ابحث في وقائع الموقع وأسمائه ومقالاته بأي تهجئة.",
-                         {"fold": json.dumps(FOLD, ensure_ascii=False, sort_keys=True)}, in_sitemap=False))
+        pages.append(OutPage(source.path, "source.html", source.headline or source.name, context={"source": source}))
+    fold = json.dumps(FOLD, ensure_ascii=False, sort_keys=True)
+    pages.append(OutPage(SEARCH_PAGE, "search.html", context={"fold": fold}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
-    pages.append(OutPage(path_of("not_found"), "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
-                         in_sitemap=False))
+    pages.append(OutPage(path_of("not_found"), "404.html", in_sitemap=False))
     return pages
 
 

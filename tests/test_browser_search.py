@@ -79,8 +79,8 @@ def test_every_name_of_a_place_organisation_or_meeting_brings_its_page_first(sea
     named: dict[str, set[str]] = {}
     for entity in facts["entities"]:
         if entity["kind"] != "person":
-            spellings = {entity["name"]} | ({n["text"] for n in entity["names"]} if entity["kind"] != "meeting" else set())
-            for name in spellings:
+            articles = {n["text"] for n in entity["names"]} if entity["kind"] != "meeting" else set()
+            for name in {entity["name"]} | articles:
                 named.setdefault(name, set()).add(f"entities/{entity['id']}/")
     assert len(named) >= 20
     problems = []
