@@ -149,9 +149,9 @@ def pagefind_bundle(recs: list[Record]) -> dict[str, bytes]:
     return stable(bundle)
 
 
-# Pagefind writes a filter's values in hash-map order, so its filter file, and the metadata file naming it, differ
-# from run to run (Pagefind issue 638; its other files are stable since 1.3). The build must not: the values are
-# put in one order and the two files renamed after their new contents.
+# Pagefind writes a filter's values, and the list of filters, in hash-map order, so its filter files and the metadata
+# file naming them differ from run to run (Pagefind issue 638; its other files are stable since 1.3). The build must
+# not: values and filters are put in one order and the files renamed after their new contents.
 CHUNK_HEAD = b"pagefind_dcd"    # how Pagefind's gzipped CBOR files begin
 
 
@@ -169,7 +169,7 @@ def stable(bundle: dict[str, bytes]) -> dict[str, bytes]:
         meta = gzip.decompress(bundle.pop(f"pagefind.{old}.pf_meta"))
         for before, after in renames.items():   # same length: the CBOR around them stays valid
             meta = meta.replace(before.encode(), after.encode())
-        data = gzip.compress(meta, mtime=0)
+        data = gzip.compress(_sorted_filter_list(meta, set(renames.values())), mtime=0)
         language["hash"] = old.split("_")[0] + "_" + hashlib.sha256(data).hexdigest()[:len(old.split("_")[1])]
         bundle[f"pagefind.{language['hash']}.pf_meta"] = data
     bundle["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
@@ -179,14 +179,31 @@ def stable(bundle: dict[str, bytes]) -> dict[str, bytes]:
 def _sorted_filter(raw: bytes) -> bytes:
     """A filter file, [name, [[value, [page, ...]], ...]] in CBOR, with its values in byte order."""
     body = raw[len(CHUNK_HEAD):]
-    name_end = _cbor_end(body, 1)
-    count, first = _cbor_head(body, name_end)
-    items, pos = [], first
+    return CHUNK_HEAD + _sorted_array(body, _cbor_end(body, 1))
+
+
+def _sorted_filter_list(raw: bytes, files: set[str]) -> bytes:
+    """The metadata file, an array in CBOR, with its list of filters ([[name, file], ...]: the item whose
+    entries name these filter files) in byte order."""
+    body = raw[len(CHUNK_HEAD):]
+    count, pos = _cbor_head(body, 0)
     for _ in range(count):
         end = _cbor_end(body, pos)
-        items.append(body[pos:end])
+        if body[pos] >> 5 == 4 and files and all(f.encode() in body[pos:end] for f in files):
+            return CHUNK_HEAD + _sorted_array(body, pos)
         pos = end
-    return CHUNK_HEAD + body[:first] + b"".join(sorted(items)) + body[pos:]
+    return raw
+
+
+def _sorted_array(data: bytes, at: int) -> bytes:
+    """data with the items of the CBOR array at `at` in byte order."""
+    count, first = _cbor_head(data, at)
+    items, pos = [], first
+    for _ in range(count):
+        end = _cbor_end(data, pos)
+        items.append(data[pos:end])
+        pos = end
+    return data[:first] + b"".join(sorted(items)) + data[pos:]
 
 
 def _cbor_head(data: bytes, pos: int) -> tuple[int, int]:
