@@ -5,10 +5,17 @@ import json
 from sitegen import build
 from sitegen.citations import resolve_citations
 from sitegen.load import load
-from sitegen.model import Error
+from sitegen.model import Error, plain
 from sitegen.validate import validate
 
 from helpers import line_of, replace_in
+
+
+LEGEND = "closest passage ({}; [-only in the quote-] {{+only in the article+}}): "
+
+
+def check_errors(root):
+    return build(root, write_output=False).errors
 
 
 def resolved(root):
@@ -44,20 +51,40 @@ def test_typographic_marks_must_match_exactly(project):
     replace_in(root / "content/topics/meetings.yaml", "المحادثات كانت “بناءة”\"", "المحادثات كانت \\\"بناءة\\\"\"")
     site, errors = resolved(root)
     line = line_of(root / "content/topics/meetings.yaml", 'كانت \\"بناءة')
-    assert errors == [Error("content/topics/meetings.yaml", line - 1,
-                            "quote not found in one; closest passage (seeds/one.txt line 4): "
-                            "«وقال المتحدث إن المحادثات كانت “بناءة”،»")]
+    assert errors == [Error("content/topics/meetings.yaml", line,
+                            f"quote not found in one; {LEGEND.format('seeds/one.txt line 4')}"
+                            "«وقال المتحدث إن المحادثات كانت [-\"بناءة\"-]{+“بناءة”+}»; "
+                            "the quote differs from the article only in punctuation; the 6th word «\"بناءة\"» has "
+                            "\" (U+0022 QUOTATION MARK) in the quote where the article has “ (U+201C LEFT DOUBLE "
+                            "QUOTATION MARK), \" (U+0022 QUOTATION MARK) in the quote where the article has ” "
+                            "(U+201D RIGHT DOUBLE QUOTATION MARK)")]
 
 
-def test_a_missing_quote_names_the_closest_passage(project):
+def test_a_missing_quote_marks_the_words_that_differ_from_the_closest_passage(project):
     root = project()
     replace_in(root / "content/topics/flights.yaml", "استئناف الرحلات الجوية المباشرة بين البلدين عبر Türkiye",
                "استئناف الرحلات المباشرة بين البلدين عبر تركيا")
     site, errors = resolved(root)
-    line = line_of(root / "content/topics/flights.yaml", "عبر تركيا") - 1
+    line = line_of(root / "content/topics/flights.yaml", "عبر تركيا")    # the quote's line, not the citation's
     assert errors == [Error("content/topics/flights.yaml", line,
-                            "quote not found in one; closest passage (seeds/one.txt line 5): "
-                            "«واقترحت روسيا استئناف الرحلات الجوية المباشرة بين البلدين عبر»")]
+                            f"quote not found in one; {LEGEND.format('seeds/one.txt line 5')}"
+                            "«واقترحت روسيا استئناف الرحلات {+الجوية+} المباشرة بين البلدين عبر "
+                            "[-تركيا-]{+Türkiye+}»")]
+    # the same words, as data, for the preview to mark up
+    parts = [p for p in errors[0].parts if p[0]]
+    assert parts == [("quote", "only in the quote"), ("article", "only in the article"),
+                     ("same", "واقترحت روسيا استئناف الرحلات"), ("article", "الجوية"),
+                     ("same", "المباشرة بين البلدين عبر"), ("quote", "تركيا"), ("article", "Türkiye")]
+    assert plain(errors[0].parts) == errors[0].message
+
+
+def test_the_closest_passage_follows_the_quote_across_a_line_break(project):
+    root = project()
+    replace_in(root / "content/topics/flights.yaml", "وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب",
+               "وكانت الرحلات قد علقت عام 2022 بعد بدء الحرب")
+    (error,) = check_errors(root)
+    assert error.message == (f"quote not found in two; {LEGEND.format('seeds/two.txt lines 4-5')}"
+                             "«وكانت الرحلات {+الجوية+} قد علقت عام 2022 بعد بدء الحرب»")
 
 
 def test_a_quote_found_twice_resolves_to_its_first_place_in_the_body(project):
