@@ -184,16 +184,15 @@ def _visible(text: str) -> str:
 
 
 KIND_NAMES = {"letters": "Arabic letter forms", "marks": "diacritics", "tatweel": "tatweel", "digits": "digits",
-              "punctuation": "punctuation", "encoding": "how a letter is encoded", "invisible": "invisible characters",
-              "spacing": "where words are split"}
+              "punctuation": "punctuation", "presentation": "presentation forms (as copied from a PDF)",
+              "encoding": "how a letter is encoded", "case": "letter case or accents",
+              "invisible": "invisible characters", "spacing": "where words are split"}
 SIDES = {"quote": ("the quote", "word"), "article": ("the article", "word of the passage")}
 
 
 def _kind(quote_part: str, article_part: str) -> str | None:
     """What a difference of a few characters inside a word is, or None when the word really differs."""
     both = quote_part + article_part
-    if both and all(invisible(c) for c in both):
-        return "invisible"
     if quote_part and article_part and unicodedata.normalize("NFC", quote_part) == unicodedata.normalize(
             "NFC", article_part):
         return "encoding"
@@ -204,7 +203,11 @@ def _kind(quote_part: str, article_part: str) -> str | None:
     if all(unicodedata.category(c)[0] == "P" for c in both):
         return "punctuation"
     if quote_part and article_part and fold(quote_part) == fold(article_part):
-        return "digits" if all(unicodedata.category(c) == "Nd" for c in both) else "letters"
+        if all(unicodedata.category(c) == "Nd" for c in both):
+            return "digits"
+        if unicodedata.normalize("NFKC", quote_part) == unicodedata.normalize("NFKC", article_part):
+            return "presentation"
+        return "letters" if all("\u0600" <= c <= "\u06ff" for c in both) else "case"
     return None
 
 
@@ -246,24 +249,27 @@ class _Notes:
                 self.kinds.add("spacing")
 
     def word(self, i: int, j: int) -> None:
-        """A word of the quote that reads as the article's word: each character that differs, named."""
+        """A word of the quote that reads as the article's word: each character that differs, named; an
+        invisible one with its place."""
         q, a = self.tokens["quote"][i], self.tokens["article"][j]
         said = []
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, q, a, autojunk=False).get_opcodes():
             if tag == "equal":
                 continue
-            kind = _kind(q[i1:i2], a[j1:j2])
+            self.invisible("quote", i, range(i1, i2))
+            self.invisible("article", j, range(j1, j2))
+            mine, theirs = _visible(q[i1:i2]), _visible(a[j1:j2])
+            if not mine and not theirs:
+                continue
+            kind = _kind(mine, theirs)
             if kind is None:
                 self.other = True
                 return
             self.kinds.add(kind)
-            if kind == "invisible":
-                self.invisible("quote", i, range(i1, i2))
-                self.invisible("article", j, range(j1, j2))
-            elif i1 < i2 and j1 < j2:
-                said.append(f"{describe(q[i1:i2])} in the quote where the article has {describe(a[j1:j2])}")
+            if mine and theirs:
+                said.append(f"{describe(mine)} in the quote where the article has {describe(theirs)}")
             else:
-                said.append(f"{describe(q[i1:i2] or a[j1:j2])} only in the {'quote' if i1 < i2 else 'article'}")
+                said.append(f"{describe(mine or theirs)} only in the {'quote' if mine else 'article'}")
         if said:
             n = sum(1 for w in self.tokens["quote"][:i + 1] if _visible(w))
             self.items.append(f"the {ordinal(n)} word «{shown(q)}» has " + ", ".join(said))
