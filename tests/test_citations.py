@@ -282,7 +282,7 @@ def test_a_quote_that_differs_only_in_spelling_says_so(project, fact_quote, quot
 
 def test_a_quote_with_nothing_like_it_still_names_a_passage(project):
     error = met_quote(project(), "نص لا يشبه شيئا")
-    assert error.message.startswith("quote not found in one; closest passage (seeds/one.txt line ")
+    assert error.message.startswith("quote not found in one; closest passage (seeds/one.txt line")
     assert "[-نص لا يشبه شيئا-]{+" in error.message
 
 
