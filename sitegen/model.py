@@ -8,20 +8,24 @@ from .urls import path_of
 
 
 # How a part of a message that marks words is written as plain text (git's --word-diff=plain): the same on a
-# terminal, in a log and in the preview, which marks them up instead.
-MARKS = {"quote": ("[-", "-]"), "article": ("{+", "+}")}
+# terminal, in a log and in the preview, which marks them up instead. A "passage" part holds parts of its own.
+MARKS = {"quote": ("[-", "-]"), "article": ("{+", "+}"), "passage": ("«", "»")}
 
 
 def plain(parts) -> str:
     """A message from its (kind, text) parts: "" and "same" as they are, the others between their marks."""
-    return "".join(MARKS.get(kind, ("", ""))[0] + text + MARKS.get(kind, ("", ""))[1] for kind, text in parts)
+    out = []
+    for kind, text in parts:
+        start, end = MARKS.get(kind, ("", ""))
+        out += [start, plain(text) if kind == "passage" else text, end]
+    return "".join(out)
 
 
 @dataclass(frozen=True, order=True)
 class Error:
     """One thing an editor must fix: a project-relative path, a 1-based line (0 when unknown) and a message.
     `parts` is the message again as (kind, text) pieces when it marks words (a quote against the article's
-    passage, see MARKS), for the preview to show them marked; () when it marks none."""
+    passage, see MARKS and quotediff.difference), for the preview to show them marked; () when it marks none."""
     path: str
     line: int
     message: str

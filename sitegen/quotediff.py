@@ -286,7 +286,8 @@ class _Notes:
 
 def difference(quote: str, text: str, seed: str) -> list[tuple[str, str]]:
     """What follows «quote not found in SOURCE» as (kind, text) parts: "" plain text, "same" words the quote and
-    the passage share, "quote" words only in the quote, "article" words only in the article."""
+    the passage share, "quote" words only in the quote, "article" words only in the article, and "passage" the
+    closest passage, whose text is the tuple of its own parts."""
     passage = closest_passage(quote, text)
     tokens = quote.split()
     notes = _Notes(tokens, passage.words if passage else [])
@@ -297,9 +298,6 @@ def difference(quote: str, text: str, seed: str) -> list[tuple[str, str]]:
     words = passage.words
     lines = (f"line {passage.first_line}" if passage.first_line == passage.last_line
              else f"lines {passage.first_line}-{passage.last_line}")
-    parts: list[tuple[str, str]] = [
-        ("", f"; closest passage (seeds/{seed} {lines}; "), ("quote", "only in the quote"), ("", " "),
-        ("article", "only in the article"), ("", "): «")]
     marked: list[tuple[str, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, tokens, words, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -310,10 +308,12 @@ def difference(quote: str, text: str, seed: str) -> list[tuple[str, str]]:
         if j1 < j2:
             marked.append(("article", shown(" ".join(words[j1:j2]))))
         notes.words(i1, i2, j1, j2)
+    passage = []
     for n, part in enumerate(marked):
         if n and not (part[0] == "article" and marked[n - 1][0] == "quote"):
-            parts.append(("", " "))
-        parts.append(part)
-    parts.append(("", "»"))
+            passage.append(("same", " "))
+        passage.append(part)
+    parts = [("", f"; closest passage (seeds/{seed} {lines}; "), ("quote", "only in the quote"), ("", " "),
+             ("article", "only in the article"), ("", "): "), ("passage", tuple(passage))]
     said = notes.text()
     return parts + ([("", "; " + "; ".join(said))] if said else [])

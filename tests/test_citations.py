@@ -78,10 +78,10 @@ def test_a_missing_quote_marks_the_words_that_differ_from_the_closest_passage(pr
                             "«واقترحت روسيا استئناف الرحلات {+الجوية+} المباشرة بين البلدين عبر "
                             "[-تركيا-]{+Türkiye+}»")]
     # the same words, as data, for the preview to mark up
-    parts = [p for p in errors[0].parts if p[0]]
-    assert parts == [("quote", "only in the quote"), ("article", "only in the article"),
-                     ("same", "واقترحت روسيا استئناف الرحلات"), ("article", "الجوية"),
-                     ("same", "المباشرة بين البلدين عبر"), ("quote", "تركيا"), ("article", "Türkiye")]
+    assert [kind for kind, _ in errors[0].parts] == ["", "", "quote", "", "article", "", "passage"]
+    assert dict(errors[0].parts)["passage"] == (
+        ("same", "واقترحت روسيا استئناف الرحلات"), ("same", " "), ("article", "الجوية"), ("same", " "),
+        ("same", "المباشرة بين البلدين عبر"), ("same", " "), ("quote", "تركيا"), ("article", "Türkiye"))
     assert plain(errors[0].parts) == errors[0].message
 
 
@@ -307,5 +307,5 @@ def test_the_preview_error_page_marks_the_words_that_differ(project):
     page = error_page(check_errors(root)).decode("utf-8")
     item = re.search(r"<li dir=\"ltr\">(.*?)</li>", page, re.S).group(1)
     assert "<del>only in the quote</del> <ins>only in the article</ins>" in item
-    assert "«اجتمع <del>الوفدين</del><ins>الوفدان</ins> في إسطنبول»" in item
+    assert '<bdi dir="rtl" lang="ar">«اجتمع <del>الوفدين</del><ins>الوفدان</ins> في إسطنبول»</bdi>' in item
     assert "[-" not in item and "{+" not in item
