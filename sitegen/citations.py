@@ -86,11 +86,13 @@ def resolve_citations(site: Site, known: dict | None = None, table: dict | None 
         key = (keys[source.id], cite.quote)
         found = table.get(key) or known.get(key)
         if found is None:
-            if source.id not in flats:
-                flats[source.id], starts[source.id] = FlatText(source.text), line_starts(source.text)
+            if source.id not in starts:
+                starts[source.id] = line_starts(source.text)
+                if source.id not in flats:    # not_found() may have made it, looking in other articles
+                    flats[source.id] = FlatText(source.text)
             at = locate(cite.quote, source, flats[source.id], starts[source.id])
             if at is None:
-                errors.append(not_found(cite, source))
+                errors.append(not_found(cite, source, site.sources, flats))
                 continue
             found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
         table[key] = found
@@ -117,7 +119,17 @@ def outside_body(cite: Citation, source: Source, line_count: int) -> Error | Non
     return None
 
 
-def not_found(cite: Citation, source: Source) -> Error:
-    """At the quote's own line: the closest passage with the words that differ marked, and why they differ."""
+def not_found(cite: Citation, source: Source, sources: list[Source], flats: dict[str, FlatText]) -> Error:
+    """At the quote's own line: the article that has the quote word for word when it is another one (a source id
+    copied from the citation above), else the closest passage with the words that differ marked, and why."""
+    for other in sources:
+        if other.id != source.id:
+            if other.id not in flats:
+                flats[other.id] = FlatText(other.text)
+            at = next(flats[other.id].find_all(cite.quote), None)
+            if at:
+                line = other.text.count("\n", 0, at[0]) + 1
+                return cite.at("quote").error(f"quote not found in {source.id}, but it is in {other.id} "
+                                              f"(seeds/{other.seed} line {line}): cite source '{other.id}'")
     return cite.at("quote").marked([("", f"quote not found in {source.id}")]
                                    + difference(cite.quote, source.text, source.seed))

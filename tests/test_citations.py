@@ -309,3 +309,12 @@ def test_the_preview_error_page_marks_the_words_that_differ(project):
     assert "<del>only in the quote</del> <ins>only in the article</ins>" in item
     assert '<bdi dir="rtl" lang="ar">«اجتمع <del>الوفدين</del><ins>الوفدان</ins> في إسطنبول»</bdi>' in item
     assert "[-" not in item and "{+" not in item
+
+
+def test_a_quote_cited_from_the_wrong_article_names_the_article_that_has_it(project):
+    root = project()
+    replace_in(root / MEETINGS, f"- source: one\n        quote: \"{MET}\"", f"- source: two\n        quote: \"{MET}\"")
+    (error,) = check_errors(root)
+    assert (error.line, error.message) == (
+        line_of(root / MEETINGS, f'quote: "{MET}"'),
+        "quote not found in two, but it is in one (seeds/one.txt line 3): cite source 'one'")
