@@ -31,9 +31,14 @@ def shown(text: str) -> str:
     return "".join(f"<U+{ord(c):04X}>" if invisible(c) else c for c in text)
 
 
+_LETTERS_ONLY = re.compile("[\u0621-\u063a\u0641-\u064aA-Za-z0-9]*")   # nothing to drop or unfold
+
+
 def fold(word: str) -> str:
     """A word as it reads: compatibility forms unfolded, invisible characters, marks, tatweel and punctuation
     dropped, letter forms and digits made one. Only to align words; quotes match exactly."""
+    if _LETTERS_ONLY.fullmatch(word):
+        return word.translate(LETTER_FORMS).casefold()
     out = []
     for c in unicodedata.normalize("NFKD", word):
         kind = unicodedata.category(c)
@@ -59,7 +64,9 @@ def closest_passage(quote: str, text: str) -> Passage | None:
     if not spans or not tokens:
         return None
     words = [w for w, _ in spans]
-    wanted, folded = [fold(w) for w in tokens], [fold(w) for w in words]
+    memo: dict[str, str] = {}     # an article repeats its words
+    folded = [memo[w] if w in memo else memo.setdefault(w, fold(w)) for w in words]
+    wanted = [fold(w) for w in tokens]
     at: dict[str, list[int]] = {}
     for j, w in enumerate(folded):
         at.setdefault(w, []).append(j)
