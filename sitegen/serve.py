@@ -35,7 +35,7 @@ from .model import Error
 from .pipeline import Report, build
 from .preview.errors import (FILES, SERVED, TerminalFormatter, error_page, newest_first, overlay, terminal)
 from .preview.hosts import Listening
-from .preview.watch import batches
+from .preview.watch import Watch
 from .reuse import Reuse
 from .search import BackgroundIndex
 
@@ -82,21 +82,23 @@ async def main(preview: Preview, sockets: list, listening: Listening, open_brows
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    watch = Watch(preview.root)     # before the first build, which a save may come during
     preview.show(preview.rebuild())
     say(f"serving {preview.base_url} with live reload (Ctrl-C to stop)")
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(preview.base_url,), daemon=True).start()
-    await run(preview, sockets, stop, listening)
+    await run(preview, sockets, stop, watch, listening)
 
 
-async def run(preview: Preview, sockets: list, stop: asyncio.Event, listening: Listening | None = None) -> None:
-    """Serve the preview on `sockets`, rebuilding after every batch of changes, until `stop` is set."""
+async def run(preview: Preview, sockets: list, stop: asyncio.Event, watch: Watch,
+              listening: Listening | None = None) -> None:
+    """Serve the preview on `sockets`, rebuilding after every batch of changes `watch` reports, until `stop` is set."""
     listening = listening or Listening.of(sockets[0].getsockname()[0], sockets)
     server = HTTPServer(preview.application(listening))
     server.add_sockets(sockets)
     preview.loop = asyncio.get_running_loop()
     preview.take_search()       # an index finished before there was a loop to say so
-    watcher = asyncio.create_task(preview.watch(stop))
+    watcher = asyncio.create_task(preview.watch(watch, stop))
     try:
         await stop.wait()
     finally:
@@ -133,9 +135,9 @@ class Preview:
     def application(self, listening: Listening) -> web.Application:
         return PreviewApplication(self, listening)
 
-    async def watch(self, stop: asyncio.Event) -> None:
+    async def watch(self, watch: Watch, stop: asyncio.Event) -> None:
         try:
-            async with aclosing(batches(self.root, stop)) as changes:
+            async with aclosing(watch.batches(stop)) as changes:
                 async for changed in changes:
                     self.changed(changed)
         except Exception as exc:  # the server cannot go on without knowing what changed: say why, and stop

@@ -29,7 +29,8 @@ from conftest import ROOT
 from helpers import line_of, replace_in, tree
 from sitegen import build
 from sitegen.reuse import Reuse
-from sitegen.serve import MAX_WAIT_SECONDS, POLL_SECONDS, QUIET_SECONDS, Preview, run, snapshot
+from sitegen.preview.watch import STEP_MS, Watch
+from sitegen.serve import Preview, run
 
 FACT = "اقترحت روسيا استئناف الرحلات المباشرة."    # a fact's text in tests/fixtures/basic/content/topics/flights.yaml
 FLIGHTS = "content/topics/flights.yaml"
@@ -138,9 +139,10 @@ def preview_server(root: Path, out: Path, builder=build, search: bool = True):
     sockets = bind_sockets(0, "127.0.0.1")
     url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
     preview = Preview(root, out, url, builder, search=search)
+    watch = Watch(root)     # as `build.py serve` does: watching from before the first build
     preview.rebuild()
     loop, stop = asyncio.new_event_loop(), asyncio.Event()
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(preview, sockets, stop),), daemon=True)
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(preview, sockets, stop, watch),), daemon=True)
     thread.start()
     try:
         yield preview, url
@@ -162,8 +164,9 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     server = serve_process(site)
     status, page = fetch(server.url + "topics/flights/")
     assert status == 200 and FACT in page
-    assert '<script>(function(){var s=document.createElement("script")' in page  # livereload's client
-    assert "script-src &#39;self&#39; &#39;unsafe-inline&#39;" in page  # the preview's policy lets it run
+    # livereload's client, from the preview itself: the preview's policy runs scripts from it and no inline one
+    assert f'<script src="/livereload.js?host=127.0.0.1&amp;port={server.port}"></script></head>' in page
+    assert "script-src &#39;self&#39;; connect-src &#39;self&#39;;" in page and "unsafe-inline" not in page
     assert f'<link rel="canonical" href="{server.url}topics/flights/">' in page  # built for the server's own URL
 
     replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا جديدًا.")
@@ -176,8 +179,9 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     expected = build(site, write_output=False).errors
     assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet'" in "\n".join(map(str, expected))
     status, page = wait_until(lambda: (r := fetch(server.url + "topics/flights/"))[0] == 500 and r, what="errors")
-    assert ERROR_TITLE in page
-    assert [line for line in text_of(page).splitlines() if line.startswith(FLIGHTS)] == list(map(str, expected))
+    assert ERROR_TITLE in page and "اقترحت روسيا أمرًا جديدًا." in page   # over the last good page
+    assert ([line for line in text_of(page).splitlines() if line.startswith(FLIGHTS)]
+            == [str(e) for e in sorted(expected, key=lambda e: e.line)])
     assert fetch(server.url + "no/such/page")[0] == 500  # every page shows the errors while the build is broken
     assert server.proc.poll() is None
 
@@ -304,7 +308,8 @@ def test_head_answers_with_the_headers_get_answers(served, broken):
             connection.close()
         assert answers["HEAD"][:3] == answers["GET"][:3] and answers["HEAD"][3] == 0, (path, answers)
         assert int(answers["GET"][1]) == answers["GET"][3], (path, answers)
-        assert answers["GET"][0] == (500 if broken else 404 if "such" in path else 200), (path, answers)
+        page = path.endswith("/") or "such" in path     # while broken, pages are 500; their files are served
+        assert answers["GET"][0] == (500 if broken and page else 404 if "such" in path else 200), (path, answers)
 
 
 TRAVERSALS = ["/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/secret.txt",
@@ -338,34 +343,101 @@ def mark(i: int) -> str:
     return letters[i // len(letters)] + letters[i % len(letters)]
 
 
-def test_a_burst_of_50_saves_in_one_second_gives_few_rebuilds(project, tmp_path):
-    """One rebuild per burst, a burst being saves less than QUIET_SECONDS apart. The saves are timed, not assumed:
-    on a busy machine this test may itself pause between two saves, and a pause of QUIET_SECONDS or more ends a
-    burst as an editor's would, so the bound counts the pauses that really happened."""
-    site = project()
-    builds = []
+class Log:
+    """The preview's output in this process, line by line, read as the test goes."""
 
-    def counting_build(*args, **kwargs):
+    def __init__(self, capsys):
+        self.capsys, self.lines, self.read = capsys, [], 0
+
+    def wait_for(self, start: str) -> str:
+        """The next line starting with `start`, after the last one waited for."""
+        def found():
+            self.lines += self.capsys.readouterr().out.splitlines()
+            return next((i + 1 for i in range(self.read, len(self.lines)) if self.lines[i].startswith(start)), None)
+        self.read = wait_until(found, what=f"a line starting {start!r} in {self.lines}")
+        return self.lines[self.read - 1]
+
+    def rebuilds(self) -> list[str]:
+        """What each rebuild so far was for: the changed file it names, or FILE and N more."""
+        self.lines += self.capsys.readouterr().out.splitlines()
+        return [line.split(":")[0] for line in self.lines if ": rendered" in line or " error" in line]
+
+
+def counting(builds: list) -> callable:
+    def builder(*args, **kwargs):
         builds.append(time.monotonic())
         return build(*args, **kwargs)
+    return builder
 
-    with preview_server(site, tmp_path / "out", counting_build) as (preview, url):
-        original = (site / FLIGHTS).read_text(encoding="utf-8")
-        saves = []      # (before, after) each save: the file changed, in one rename, somewhere in between
-        for i in range(50):
+
+def test_saves_made_while_a_rebuild_runs_are_one_more_rebuild(project, tmp_path, capsys):
+    """However many files are saved while a rebuild runs, they are read by one more rebuild after it."""
+    site, log = project(), Log(capsys)
+    builds, started, release = [], threading.Event(), threading.Event()
+
+    def builder(*args, **kwargs):
+        builds.append(time.monotonic())
+        if len(builds) == 2:    # the rebuild for the first save waits while the test saves four more files
+            started.set()
+            release.wait(30)
+        return build(*args, **kwargs)
+
+    with preview_server(site, tmp_path / "out", builder, search=False) as (preview, url):
+        replace_in(site / FLIGHTS, FACT, "نص أول.")
+        assert started.wait(30)
+        replace_in(site / FLIGHTS, "نص أول.", "نص أخير.")
+        replace_in(site / "content/topics/meetings.yaml", "رأس ألكسندر دارشييف الوفد الروسي.", "ترأس دارشييف الوفد.")
+        replace_in(site / "content/pages/about.md", "تجريبي", "تجريبي حقًا")
+        replace_in(site / "site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"')
+        release.set()
+        wait_until(lambda: "نص أخير." in fetch(url + "topics/flights/")[1], what="the last save")
+        log.wait_for("content/pages/about.md and 3 more: rendered")
+    assert len(builds) == 3     # the first build, the one for the first save, one for the four others
+    assert log.rebuilds() == [FLIGHTS, "content/pages/about.md and 3 more"]
+
+
+def test_many_files_written_at_once_are_one_rebuild(project, tmp_path):
+    """Files written together (a checkout, a folder of images copied in) are one batch: a new batch starts only
+    after STEP_MS without a new change, so the bound counts the pauses this test really made (a busy machine may
+    pause it between two writes)."""
+    site, builds = project(), []
+    with preview_server(site, tmp_path / "out", counting(builds), search=False) as (preview, url):
+        written = []
+        for i in range(40):
             before = time.monotonic()
-            scratch = site / f"{FLIGHTS}.tmp~"  # a scratch name the preview does not watch, as editors use
-            scratch.write_text(original.replace(FACT, f"نسخة {mark(i)}."), encoding="utf-8")
-            os.replace(scratch, site / FLIGHTS)
-            saves.append((before, time.monotonic()))
-            time.sleep(max(0.0, saves[0][0] + (i + 1) / 50 - time.monotonic()))
-        wait_until(lambda: f"نسخة {mark(49)}." in fetch(url + "topics/flights/")[1], what="the last save")
-    # the server has stopped: every rebuild it was going to make is counted
-    pauses = sum(1 for (before, _), (_, after) in zip(saves, saves[1:]) if after - before >= QUIET_SECONDS)
-    capped = int((saves[-1][1] - saves[0][0]) // MAX_WAIT_SECONDS)   # a burst this long is cut by the cap
-    rebuilds = len(builds) - 1
-    assert 1 <= rebuilds <= 2 + pauses + capped, f"{rebuilds} rebuilds for 50 saves with {pauses} pauses"
-    assert MAX_WAIT_SECONDS > 1  # a one-second burst is never cut in two by the cap on waiting
+            (site / f"static/burst-{i}.txt").write_text(f"{i}\n")
+            written.append((before, time.monotonic()))
+        wait_until(lambda: fetch(url + "static/burst-39.txt")[0] == 200, what="the last file")
+    pauses = sum(1 for (_, after), (before, _) in zip(written, written[1:]) if before - after >= STEP_MS / 1000)
+    assert 1 <= len(builds) - 1 <= 1 + pauses, f"{len(builds) - 1} rebuilds for 40 files with {pauses} pauses"
+
+
+def test_the_watch_covers_the_sources_never_the_output_or_editor_scratch(project, tmp_path, capsys):
+    site, log = project(), Log(capsys)
+    (site / "_site").mkdir()
+    (site / ".git").mkdir()
+    with preview_server(site, tmp_path / "out", search=False) as (preview, url):
+        (site / "_site/index.html").write_text("built")             # the output folder
+        (site / "README.txt").write_text("not a source")            # beside the sources
+        (site / ".git/index").write_text("git")
+        (site / "content/topics/.flights.yaml.swp").write_text("vim")     # editors' scratch
+        text = (site / FLIGHTS).read_text(encoding="utf-8")
+        os.replace(site / FLIGHTS, site / f"{FLIGHTS}~")            # saved as vim does: the old file kept aside,
+        (site / FLIGHTS).write_text(text.replace(FACT, "نص بعد الحفظ."), encoding="utf-8")   # the new one written,
+        (site / f"{FLIGHTS}~").unlink()                             # the old one removed
+        log.wait_for(f"{FLIGHTS}: rendered")
+        for path, old, new in (("site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"'),
+                               ("templates/base.html", "</main>", "</main>\n<!-- edited -->"),
+                               ("static/style.css", ":root {", ":root {\n  --edited: 1;"),
+                               ("seeds/one.txt", "شارك", "شارك\nسطر أخير")):
+            replace_in(site / path, old, new)
+            log.wait_for(f"{path}: rendered")
+        (site / "static/images").mkdir()                            # a new folder is watched too
+        log.wait_for("static/images: rendered")
+        (site / "static/images/new.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+        log.wait_for("static/images/new.svg: rendered")
+    assert log.rebuilds() == [FLIGHTS, "site.yaml", "templates/base.html", "static/style.css", "seeds/one.txt",
+                              "static/images", "static/images/new.svg"]     # none for the other files
 
 
 def test_a_crashing_build_shows_an_error_page_and_the_server_carries_on(project, tmp_path):
@@ -421,32 +493,47 @@ def test_a_file_still_broken_after_the_save_is_shown(project, tmp_path):
         assert f"{FLIGHTS}:1: file is empty" in text_of(page)
 
 
-def test_error_page_is_arabic_rtl_escaped_and_allowed_by_its_own_policy(served):
+def policy_of(page: str) -> str:
+    return html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
+
+
+def test_errors_go_over_the_last_good_page_escaped_and_styled_by_the_preview(served):
     site, preview, url = served
     replace_in(site / FLIGHTS, "flights-proposal", "<b>&bad</b>")
-    status, page = wait_until(lambda: (r := fetch(url))[0] == 500 and r, what="the error page")
-    assert '<html lang="ar" dir="rtl">' in page and ERROR_TITLE in page
-    assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in page
-    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
-    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
-    assert f"style-src 'sha256-{digest}'" in policy
-    assert "script-src 'self' 'unsafe-inline'" in policy and "connect-src 'self' ws: wss:" in policy
-    assert "livereload.js" in page  # so the next good build reloads it
+    connection = http.client.HTTPConnection(*url.split("//")[1].strip("/").split(":"), timeout=10)
+    page = wait_until(lambda: fetch(url + "topics/flights/")[0] == 500 and fetch(url + "topics/flights/")[1],
+                      what="the errors")
+    connection.request("GET", "/topics/flights/")
+    response = connection.getresponse()
+    assert response.getheader("X-Preview-Build").startswith("failed, ")    # why 500: the page is the last good one
+    body = response.read().decode("utf-8")
+    overlay = re.search(r'<body[^>]*><div id="sitegen-build-errors" lang="ar" dir="rtl">'
+                        r'<template shadowrootmode="open">(.*?)</template></div>', body, re.S)
+    assert overlay and FACT in body[overlay.end():]     # the errors first, then the last good page as it was
+    assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in overlay.group(1)
+    assert '<link rel="stylesheet" href="/_preview/errors.css">' in overlay.group(1)
+    assert policy_of(page) == policy_of(fetch(url)[1])  # the site's own preview policy, which the overlay keeps to
+    status, css = fetch(url + "_preview/errors.css")
+    assert status == 200 and ":host" in css
+    for name in ("errors.html", "errors.py", "__init__.py", "../serve.py", "%2e%2e/serve.py"):    # nothing else
+        status, body = fetch(url + f"_preview/{name}")
+        assert status in (403, 404) and "import" not in body, name
 
 
-def test_watching_covers_the_sources_never_the_output_or_editor_scratch(project):
+def test_a_first_build_that_fails_shows_the_error_page(project, tmp_path):
     site = project()
-    (site / "_site").mkdir()
-    (site / "_site" / "index.html").write_text("built")
-    (site / "content/topics/.flights.yaml.swp").write_text("vim")
-    (site / "content/topics/flights.yaml~").write_text("backup")
-    (site / "README.txt").write_text("not a source")
-    watched = snapshot(site)
-    assert "site.yaml" in watched and FLIGHTS in watched and "seeds/one.txt" in watched
-    assert "templates/base.html" in watched and "static/style.css" in watched
-    assert not [path for path in watched if path.startswith("_site") or path.endswith(("~", ".swp"))
-                or path == "README.txt"]
+    replace_in(site / FLIGHTS, "    text:", "    txet:")
+    with preview_server(site, tmp_path / "out") as (preview, url):
+        for path in ("", "topics/flights/", "no/such/page"):
+            status, page = fetch(url + path)
+            assert status == 500 and '<html lang="ar" dir="rtl">' in page and ERROR_TITLE in page, path
+            assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet'" in text_of(page)
+        assert policy_of(page) == ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+                                   "base-uri 'none'; form-action 'none'")
+        assert '<link rel="stylesheet" href="/_preview/errors.css">' in page
+        assert f'<script src="/livereload.js?host=127.0.0.1&amp;port={url.rsplit(":", 1)[1].strip("/")}">' in page
+        replace_in(site / FLIGHTS, "    txet:", "    text:")
+        wait_until(lambda: fetch(url + "topics/flights/")[0] == 200, what="the site")
 
 
 # ---- incremental builds: the preview re-renders only what a change affects, and writes what a cold build would ----

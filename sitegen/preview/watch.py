@@ -58,36 +58,47 @@ def passing(batch: set[tuple[Change, str]]) -> set[str]:
     return {path for change, path in batch if change == Change.deleted and path in added and not os.path.lexists(path)}
 
 
-async def batches(root: Path, stop: asyncio.Event) -> AsyncIterator[list[str]]:
-    """Each batch of changed sources, project-relative and sorted, until `stop` is set."""
-    sources, watched, polling = Sources(root), [], False
-    while not stop.is_set():
-        listed = folders(root)
-        try:    # watchfiles' Rust side (its documented direct use): watched before anything is listed or built
-            notify = RustNotify(listed, False, polling, POLL_DELAY_MS, False, False)
-        except FileNotFoundError:   # a folder went away between listing and watching: list them again
-            continue
-        except OSError as exc:      # e.g. the system's limit on watches: the preview still works, polling
-            if polling:
-                raise
-            warn(f"cannot watch the project's files ({exc}); checking them every {POLL_DELAY_MS} ms instead")
-            polling = True
-            continue
-        with notify:
-            if new := sorted(set(listed) - set(watched)) if watched else []:
-                if missed := files_in(new, sources):    # written before their folder was watched
-                    yield missed
-            watched = listed
-            while listed == watched:
-                raw = await asyncio.to_thread(notify.watch, DEBOUNCE_MS, STEP_MS, 0, stop)  # 0: no timeout
+class Watch:
+    """The OS's notifications of changes to a project's sources, collected from the moment it is made (so make it
+    before the first build: a save during it is not lost)."""
+
+    def __init__(self, root: Path):
+        self.root, self.sources, self.polling = Path(root), Sources(root), False
+        self.listed, self.notify = self.start()
+
+    def start(self) -> tuple[list[str], RustNotify]:
+        while True:
+            listed = folders(self.root)
+            try:    # watchfiles' Rust side, as its documentation shows it used directly
+                return listed, RustNotify(listed, False, self.polling, POLL_DELAY_MS, False, False)
+            except FileNotFoundError:   # a folder went away between listing and watching: list them again
+                continue
+            except OSError as exc:      # e.g. the system's limit on watches: the preview still works, polling
+                if self.polling:
+                    raise
+                warn(f"cannot watch the project's files ({exc}); checking them every {POLL_DELAY_MS} ms instead")
+                self.polling = True
+
+    async def batches(self, stop: asyncio.Event) -> AsyncIterator[list[str]]:
+        """Each batch of changed sources, project-relative and sorted, until `stop` is set."""
+        try:
+            while True:
+                raw = await asyncio.to_thread(self.notify.watch, DEBOUNCE_MS, STEP_MS, 0, stop)  # 0: no timeout
                 if raw == "stop":
                     return
                 batch = {(Change(change), path) for change, path in raw} if isinstance(raw, set) else set()
                 gone = passing(batch)
-                if changed := sorted({sources.relative(path) for change, path in batch
-                                      if path not in gone and sources(change, path)}):
-                    yield changed
-                listed = folders(root)
+                changed = {self.sources.relative(path) for change, path in batch
+                           if path not in gone and self.sources(change, path)}
+                if folders(self.root) != self.listed:   # watch the folders as they are now, before building
+                    before = set(self.listed)
+                    self.notify.close()
+                    self.listed, self.notify = self.start()
+                    changed.update(files_in([folder for folder in self.listed if folder not in before], self.sources))
+                if changed:
+                    yield sorted(changed)
+        finally:
+            self.notify.close()
 
 
 def files_in(listed: list[str], sources: Sources) -> list[str]:
