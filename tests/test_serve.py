@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import html
+import json
 import http.client
 import os
 import re
@@ -685,3 +686,160 @@ def test_the_preview_has_a_search_index_and_keeps_it_up_to_date(project, tmp_pat
                    what="the index of the edited site")
         status, page = fetch(url + "search/")
         assert status == 200 and 'data-bundle="../pagefind/"' in page
+
+
+# ---- closed to other sites: Host, Origin, the websocket, the warnings, the terminal ----
+
+def ask(url: str, host: str | None, path: str = "/", version: str = "HTTP/1.1",
+        headers: dict | None = None) -> tuple[int, str]:
+    """A request with this Host header exactly (None: none at all), over a plain socket: (status, body)."""
+    address = url.split("//")[1].strip("/")
+    name, port = address.rsplit(":", 1)
+    lines = [f"GET {path} {version}"] + ([f"Host: {host}"] if host is not None else [])
+    lines += [f"{key}: {value}" for key, value in ({"Connection": "close"} | (headers or {})).items()] + ["", ""]
+    with socket.create_connection((name.strip("[]"), int(port)), timeout=10) as conn:
+        conn.sendall("\r\n".join(lines).encode("utf-8"))
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                re.search(rb"(?i)content-length: (\d+)", answer).group(1) if b"ength" in answer else 0):
+            answer += conn.recv(65536) or b"\r\n\r\n"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+def test_only_requests_that_name_the_preview_are_answered(served):
+    site, preview, url = served
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert ask(url, host)[0] == 200, host
+        assert ask(url, host, "/livereload.js")[0] == 200, host
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for host in ("rebound.example:%d" % port, f"127.0.0.1:{port + 1}", "127.0.0.1", "localhost", f"[::1]:{port}",
+                 f"0.0.0.0:{port}", f"127.0.0.2:{port}", f"localhost.:{port}", f"preview.localhost:{port}",
+                 f"127.0.0.1:{port}@rebound.example", f"127.0.0.1:{port}, rebound.example", "", None):
+        for path in ("/", "/topics/flights/", "/livereload.js", "/_preview/errors.css", "/no/such/page"):
+            status, body = ask(url, host, path)     # 421, or tornado's own 400 for what cannot be a Host
+            assert status in (400, 421) and FACT not in body and "LiveReload" not in body, (host, path)
+        assert ask(url, host, "/livereload", headers=upgrade)[0] in (400, 421), host     # nor its websocket
+    assert ask(url, None, version="HTTP/1.0")[0] == 421     # no Host at all
+
+
+def livereload(url: str, *messages, origin: str | None = "same", host: str | None = None, replies: int = 0):
+    """Open the preview's livereload websocket with this Origin ("same": the page's own), send `messages`, read
+    `replies` messages, then (if `replies` is 0) read until the server closes it. Returns (status, replies, close
+    code): status 101 when the connection opened, else the HTTP status that refused it."""
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def talk():
+        headers = {"Host": host or url.split("//")[1].strip("/")}
+        if origin:
+            headers["Origin"] = url.rstrip("/") if origin == "same" else origin
+        try:
+            conn = await websocket_connect(HTTPRequest(url.replace("http:", "ws:") + "livereload", headers=headers,
+                                                       connect_timeout=10))
+        except HTTPClientError as exc:
+            return exc.code, [], None
+        for message in messages:
+            await conn.write_message(message, binary=isinstance(message, bytes))
+        got = []
+        while replies == 0 or len(got) < replies:
+            message = await asyncio.wait_for(conn.read_message(), 10)
+            if message is None:
+                break
+            got.append(json.loads(message))
+        code = conn.close_code
+        conn.close()
+        return 101, got, code
+
+    return asyncio.run(talk())
+
+
+HELLO = json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]})
+
+
+def test_the_websocket_accepts_only_the_previews_own_pages(served):
+    site, preview, url = served
+    port = url.rsplit(":", 1)[1].strip("/")
+    status, got, _ = livereload(url, HELLO, replies=1)
+    assert status == 101 and got[0]["command"] == "hello"
+    status, got, _ = livereload(url, HELLO, origin=f"http://localhost:{port}", host=f"localhost:{port}", replies=1)
+    assert status == 101 and got[0]["command"] == "hello"
+    assert livereload(url, HELLO, origin=None, replies=1)[0] == 101    # not a browser: no page to protect
+    for origin in ("http://rebound.example", f"http://rebound.example:{port}", "null", f"http://localhost:{port}",
+                   f"http://127.0.0.1:{int(port) + 1}", "file://", f"http://127.0.0.1:{port}.rebound.example"):
+        assert livereload(url, HELLO, origin=origin)[0] == 403, origin
+
+
+MALFORMED = ["not json", "[1, 2]", '"hello"', "{}", '{"command": 5}', '{"command": null}', "{" * 5000,
+             b"\x00\xff binary", "\x1b[2J"]
+
+
+def test_malformed_websocket_messages_close_the_socket_without_a_traceback(project, serve_process):
+    server = serve_process(project())
+    for message in MALFORMED:
+        status, got, code = livereload(server.url, HELLO, message)
+        assert status == 101 and got[0]["command"] == "hello", message
+        assert code == (1003 if isinstance(message, bytes) else 1007), (message, code)
+    assert livereload(server.url, "x" * 70_000)[2] == 1009      # too big to read
+    assert livereload(server.url, HELLO, replies=1)[1][0]["command"] == "hello"   # the server is still there
+    assert fetch(server.url)[0] == 200
+    assert server.stop() == 0
+    assert "Traceback" not in server.output() and "ERROR" not in server.output(), server.output()
+
+
+UNSPECIFIED = ["0", "0.0.0.0", "::", "::0", "0x0", "000.000.000.000", "0.0", "0:0:0:0:0:0:0:0", ""]
+
+
+def this_machines_address(family: int) -> str | None:
+    """An address of this machine other than loopback: the one a route to the documentation network leaves from."""
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1" if family == socket.AF_INET else "2001:db8::1", 9))   # sends nothing
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith(("127.", "::1")) else address
+
+
+@pytest.mark.parametrize("host", UNSPECIFIED, ids=[h or "empty" for h in UNSPECIFIED])
+def test_every_unspecified_address_warns_and_answers_this_machines_addresses(project, serve_process, host):
+    server = serve_process(project(), "--host", host)
+    assert f"warning: listening on all network interfaces ({host or '*'})" in "".join(server.err)
+    url = next(line.split()[1] for line in server.out if line.startswith("serving "))
+    ipv4 = ":" not in host or host == ""
+    assert url == (f"http://127.0.0.1:{server.port}/" if ipv4 else f"http://[::1]:{server.port}/")
+    assert fetch(url)[0] == 200
+    mine = this_machines_address(socket.AF_INET if ipv4 else socket.AF_INET6)
+    names = ["localhost", "[::1]" if not ipv4 else "127.0.0.1"] + ([f"[{mine}]" if ":" in mine else mine] if mine
+                                                                   else [])
+    for name in names:      # localhost and any address of this machine: an address cannot be rebound
+        assert ask(url, f"{name}:{server.port}")[0] == 200, name
+    for name in ("rebound.example", "0.0.0.0", "[::]", "192.0.2.200", "[2001:db8::99]", "localhost.example"):
+        assert ask(url, f"{name}:{server.port}")[0] == 421, name
+
+
+def test_a_loopback_address_is_quiet_and_named_hosts_are_answered_by_that_name(project, serve_process):
+    server = serve_process(project(), "--host", "localhost")
+    assert "warning" not in "".join(server.err)
+    assert any(line.startswith(f"serving http://localhost:{server.port}/") for line in server.out)
+    assert ask(server.url, f"localhost:{server.port}")[0] == 200
+    assert ask(server.url, f"rebound.example:{server.port}")[0] == 421
+    assert any("refused a request for Host 'rebound.example:" in line for line in server.out)
+
+
+def test_what_files_say_reaches_the_terminal_escaped(project, serve_process):
+    site = project()
+    server = serve_process(site)
+    # a key that would clear the screen, retitle the window and reverse the line; a file name that turns it red
+    replace_in(site / FLIGHTS, "    text:", '    "\\e[2J\\e]0;owned\\a\\u202eevil": 1\n    text:')
+    (site / "content/pages/\x1b[31mred.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    wait_until(lambda: fetch(server.url)[0] == 500, what="the errors")
+    wait_until(lambda: "red.md" in server.output(), what="the errors in the terminal")
+    ask(server.url, f"\x1b[31mrebound.example:{server.port}")
+    assert server.stop() == 0
+    output = server.output()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output), output
+    assert r"unknown key '\x1b[2J\x1b]0;owned\x07\u202eevil'" in output
+    assert r"content/pages/\x1b[31mred.md:2:" in output and r"Host '\x1b[31mrebound.example:" in output
