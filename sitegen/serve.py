@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import html
 import json
 import logging
@@ -47,6 +48,8 @@ RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
          "serverName": "sitegen-preview"}
 BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
+FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
+INDEX_AFTER_SECONDS = 0.5   # the search index starts once the reloaded pages are served: it would slow them down
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
 
 
@@ -105,8 +108,9 @@ async def run(preview: Preview, sockets: list, stop: asyncio.Event, watch: Watch
         stop.set()
         await watcher           # it sees `stop` within one step of watchfiles
         preview.loop = None
-        if preview.waiting:
-            preview.waiting.cancel()
+        for timer in (preview.waiting, preview.indexing):
+            if timer:
+                timer.cancel()
         server.stop()
         for page in list(preview.pages):
             page.close()
@@ -127,7 +131,8 @@ class Preview:
         self.reuse = Reuse()
         self.pending: set[str] = set()      # changed files no shown build has read yet
         self.reading_again = False          # a build failed on files saved just before: read them once more
-        self.waiting: asyncio.TimerHandle | None = None
+        self.waiting: asyncio.TimerHandle | None = None     # reading a failed save again
+        self.indexing: asyncio.TimerHandle | None = None    # the search index of the last good build
         self.pages: set[ReloadSocket] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.search = BackgroundIndex(made=self.search_made) if search else None
@@ -185,7 +190,7 @@ class Preview:
             return f"{what}: {count} error{'s' if count != 1 else ''}, shown in the browser ({ms:.0f} ms)"
         self.last_good = report
         if self.search:
-            self.search.update(report.site)
+            self.index_later(report.site)
         return (f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.written} files, "
                 f"kept {report.kept} in {ms:.0f} ms")
 
@@ -202,6 +207,15 @@ class Preview:
                 page.write_message(RELOAD)
             except WebSocketClosedError:
                 self.pages.discard(page)
+
+    def index_later(self, site) -> None:
+        """Make the search index of this site after a moment, so that it does not take the processor from the pages
+        the reload asks for (the first build's, which no page waits for, at once)."""
+        if self.indexing:
+            self.indexing.cancel()
+        self.indexing = self.loop.call_later(INDEX_AFTER_SECONDS, self.search.update, site) if self.loop else None
+        if not self.loop:
+            self.search.update(site)
 
     def search_made(self) -> None:
         """In the index's thread: a search index is ready, to be taken on the server's loop."""
@@ -223,7 +237,7 @@ class PreviewApplication(web.Application):
         self.listening, self.refused = listening, set()
         super().__init__([
             (r"/livereload", ReloadSocket, {"preview": preview, "listening": listening}),
-            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/livereload.js", ReloadScript),
             (re.escape(FILES) + r"(.*)", PreviewFiles, {"path": str(PREVIEW_FILES)}),
             (r"/(.*)", SiteHandler, {"preview": preview}),
         ], transforms=[lambda request: InjectPreview(request, preview)], log_function=lambda handler: None,
@@ -278,12 +292,26 @@ class SiteHandler(web.StaticFileHandler):
         except web.HTTPError as exc:  # 403 is tornado's answer to a path outside the folder: as if not there
             raise web.HTTPError(404) if exc.status_code == 403 else exc
 
+    def compute_etag(self) -> str | None:
+        """A file's by its content, read now (tornado keeps one per path, which a rebuild makes wrong); none for a
+        page, which is never answered 304: what is put in it (the errors) changes without it."""
+        if self.html():
+            return None
+        return f'"{hashlib.sha256(Path(self.absolute_path).read_bytes()).hexdigest()[:32]}"'
+
     def should_return_304(self) -> bool:
-        return False
+        return not self.html() and "If-None-Match" in self.request.headers and self.check_etag_header()
 
     def set_extra_headers(self, path: str) -> None:
-        if self.get_content_type().startswith("text/html"):
+        if FINGERPRINTED.fullmatch(path):   # its name changes with its content: a reload need not fetch it again
+            self.set_header("Cache-Control", "max-age=31536000, immutable")
+        elif self.html():
             self.mark_broken()
+        else:       # a font, an image: kept, and asked again with its ETag on each reload (304 if the same)
+            self.set_header("Cache-Control", "no-cache")
+
+    def html(self) -> bool:
+        return self.get_content_type().startswith("text/html")
 
     def write_error(self, status_code: int, **kwargs) -> None:
         page = self.preview.out / "404.html"
@@ -308,6 +336,13 @@ class PreviewFiles(web.StaticFileHandler):
         if not absolute_path.endswith(SERVED):
             raise web.HTTPError(404)
         return super().validate_absolute_path(root, absolute_path)
+
+
+class ReloadScript(LiveReloadJSHandler):
+    """livereload.js, the same until livereload is upgraded: a reloaded page takes it from the browser's cache."""
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "max-age=3600")
 
 
 class ReloadSocket(WebSocketHandler):

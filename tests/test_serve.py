@@ -843,3 +843,29 @@ def test_what_files_say_reaches_the_terminal_escaped(project, serve_process):
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output), output
     assert r"unknown key '\x1b[2J\x1b]0;owned\x07\u202eevil'" in output
     assert r"content/pages/\x1b[31mred.md:2:" in output
+
+
+def test_a_reload_asks_files_again_by_content_and_pages_always(served):
+    """A file comes back 304 while its content is the same, and in full once it changed (its ETag is its content,
+    never a remembered one); fingerprinted names are kept for good; a page is always sent whole."""
+    site, preview, url = served
+    host, port = url.split("//")[1].strip("/").split(":")
+
+    def get(path: str, etag: str | None = None):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", path, headers={"If-None-Match": etag} if etag else {})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.status, response.getheader("ETag"), response.getheader("Cache-Control")
+
+    status, etag, cache = get("/static/fonts/OFL.txt")
+    assert (status, cache) == (200, "no-cache") and etag
+    assert get("/static/fonts/OFL.txt", etag)[0] == 304
+    (site / "static/fonts/OFL.txt").write_text("another licence\n")
+    wait_until(lambda: "another licence" in fetch(url + "static/fonts/OFL.txt")[1], what="the new file")
+    assert get("/static/fonts/OFL.txt", etag)[0] == 200
+    css = re.search(r'href="\.\./\.\./(static/style\.[0-9a-f]{10}\.css)"', fetch(url + "topics/flights/")[1]).group(1)
+    assert get("/" + css)[2] == "max-age=31536000, immutable"
+    status, etag, cache = get("/topics/flights/", '"anything"')
+    assert (status, etag, cache) == (200, None, "no-store")

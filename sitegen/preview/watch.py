@@ -21,7 +21,7 @@ from watchfiles._rust_notify import RustNotify
 from .errors import terminal
 
 WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the output folder
-STEP_MS = 20            # a batch ends after this long without a new change: the save's events all come within it
+STEP_MS = 10            # a batch ends after this long without a new change: a save's events all come within it
 DEBOUNCE_MS = 1000      # or after this long, however busy the folder is
 POLL_DELAY_MS = 300     # only where the OS cannot notify (watchfiles' own default)
 
