@@ -97,7 +97,7 @@ def main() -> int:
             project, topic_name, site = copy_real_project(Path(tmp) / "project"), args.topic or "flights", "real site"
         topic = project / "content/topics" / f"{topic_name}.yaml"
         original = topic.read_text(encoding="utf-8")
-        server = ServeProcess(project)
+        server = ServeProcess(project, start_timeout=900)     # 10,000 facts' first build, on a busy machine
         on_server, in_browser, idle_cpu = [], [], None
         try:
             listener = ReloadListener(server.url)

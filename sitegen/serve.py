@@ -125,6 +125,7 @@ class Preview:
                  search: bool = True):
         self.root, self.out, self.base_url, self.builder = Path(root), Path(out), base_url, builder
         self.errors: list[Error] = []       # while not empty, every page shows them
+        self.shown: list[Error] = []        # the errors the pages show now (the last build's, unless it is read again)
         self.warnings: list[str] = []
         self.overlay = b""                  # the errors, as put over the last good page
         self.last_good: Report | None = None
@@ -163,7 +164,7 @@ class Preview:
         if self.errors and not self.reading_again and {error.path for error in self.errors} & self.pending:
             # an editor's save may empty the file, then write it: what failed is read again, once the rest of the
             # save has had a moment to come, before anyone is shown an error
-            self.reading_again, self.errors = True, []
+            self.reading_again, self.errors = True, self.shown
             self.waiting = self.loop.call_later(READ_AGAIN_SECONDS, self.settle) if self.loop else None
             return
         self.pending.clear()
@@ -196,6 +197,7 @@ class Preview:
 
     def show(self, line: str) -> None:
         """Print what the last build did and its errors, newest first, as the browser shows them; reload."""
+        self.shown = self.errors
         self.overlay = overlay(self.errors) if self.errors else b""
         for warning in self.warnings:
             print(terminal(f"warning: {warning}"), file=sys.stderr, flush=True)

@@ -83,7 +83,7 @@ def first_fact_edited(topic_yaml: str, words: str) -> str:
 class ServeProcess:
     """`python build.py --project PROJECT serve --port PORT` in a subprocess, its output collected line by line."""
 
-    def __init__(self, project: Path, *args: str, env: dict | None = None):
+    def __init__(self, project: Path, *args: str, env: dict | None = None, start_timeout: float = 60):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc = subprocess.Popen(
@@ -97,7 +97,7 @@ class ServeProcess:
         for reader in self.readers:
             reader.start()
         wait_until(lambda: any(line.startswith("serving ") for line in self.out) or self.proc.poll() is not None,
-                   60, "the server to start")
+                   start_timeout, "the server to start")
         assert self.proc.poll() is None, self.output()
 
     def output(self) -> str:
