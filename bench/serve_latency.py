@@ -78,6 +78,15 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def quiet(pid: int) -> None:
+    """Wait until the server has used less than 2% of a core over a second (at most a minute)."""
+    for _ in range(60):
+        before = cpu_seconds(pid)
+        time.sleep(1)
+        if before is None or cpu_seconds(pid) - before < 0.02:
+            return
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=10)
@@ -118,13 +127,13 @@ def main() -> int:
                     print(f"edit {i + 1:2}: on the server {on_server[-1]:5.0f} ms, in the browser "
                           f"{in_browser[-1]:5.0f} ms", flush=True)
                 browser.close()
-            time.sleep(1)   # the search index made after the last edit
+            quiet(server.proc.pid)      # the search index of the last edit made
             before = cpu_seconds(server.proc.pid)
             time.sleep(args.idle)
             after = cpu_seconds(server.proc.pid)
             idle_cpu = None if before is None else after - before
         finally:
-            server.stop()
+            server.stop(timeout=300)    # it removes its output folder: thousands of files at 10,000 facts
         rebuilds = [line for line in server.rebuilds() if " ms" in line]
         print("".join("  server: " + line for line in rebuilds), end="")
         build_ms = [float(re.search(r"(\d+) ms$", line).group(1)) for line in rebuilds]

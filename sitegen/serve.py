@@ -49,7 +49,7 @@ HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/offi
          "serverName": "sitegen-preview"}
 BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
 FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
-INDEX_AFTER_SECONDS = 0.5   # the search index starts once the reloaded pages are served: it would slow them down
+INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
 
 
@@ -211,8 +211,8 @@ class Preview:
                 self.pages.discard(page)
 
     def index_later(self, site) -> None:
-        """Make the search index of this site after a moment, so that it does not take the processor from the pages
-        the reload asks for (the first build's, which no page waits for, at once)."""
+        """Make the search index of this site once the editor pauses, so that it does not take the processor from
+        the next rebuild or the pages a reload asks for (the first build's, which nothing waits for, at once)."""
         if self.indexing:
             self.indexing.cancel()
         self.indexing = self.loop.call_later(INDEX_AFTER_SECONDS, self.search.update, site) if self.loop else None

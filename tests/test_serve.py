@@ -107,11 +107,11 @@ class ServeProcess:
         return [line for line in self.out if line.startswith(("content/", "site.yaml", "templates/", "static/",
                                                                "seeds/"))]
 
-    def stop(self, signum=signal.SIGINT) -> int:
+    def stop(self, signum=signal.SIGINT, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
         try:
-            code = self.proc.wait(timeout=15)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise

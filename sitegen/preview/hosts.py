@@ -8,6 +8,7 @@ answers on is accepted; of names, only those that cannot be rebound (`localhost`
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -97,6 +98,7 @@ class Listening:
         return True
 
 
+@functools.cache
 def named(host: str) -> bool:
     """Whether --host is a name rather than an address in any notation getaddrinfo reads (127.1, 0x7f000001)."""
     try:
