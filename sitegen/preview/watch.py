@@ -90,8 +90,10 @@ class Watch:
                 gone = passing(batch)
                 changed = {self.sources.relative(path) for change, path in batch
                            if path not in gone and self.sources(change, path)}
-                if folders(self.root) != self.listed:   # watch the folders as they are now, before building
-                    before = set(self.listed)
+                # a folder made, removed or replaced (a checkout): watch the folders as they are now, before building
+                touched = {path for _, path in batch}
+                if folders(self.root) != self.listed or touched & set(self.listed[1:]):
+                    before = set(self.listed) - touched     # what was written in the others was seen
                     self.notify.close()
                     self.listed, self.notify = self.start()
                     changed.update(files_in([folder for folder in self.listed if folder not in before], self.sources))
@@ -102,9 +104,15 @@ class Watch:
 
 
 def files_in(listed: list[str], sources: Sources) -> list[str]:
-    """The sources directly in these folders."""
-    return sorted(sources.relative(entry.path) for folder in listed for entry in os.scandir(folder)
-                  if entry.is_file() and sources(Change.added, entry.path))
+    """The sources directly in these folders (one removed meanwhile has none)."""
+    found = []
+    for folder in listed:
+        try:
+            found += [sources.relative(entry.path) for entry in os.scandir(folder)
+                      if entry.is_file() and sources(Change.added, entry.path)]
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def warn(line: str) -> None:
