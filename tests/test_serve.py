@@ -869,3 +869,15 @@ def test_a_reload_asks_files_again_by_content_and_pages_always(served):
     assert get("/" + css)[2] == "max-age=31536000, immutable"
     status, etag, cache = get("/topics/flights/", '"anything"')
     assert (status, etag, cache) == (200, None, "no-store")
+
+
+def test_a_folder_replaced_as_a_checkout_does_is_still_watched(project, tmp_path):
+    site = project()
+    with preview_server(site, tmp_path / "out", search=False) as (preview, url):
+        partials = site / "templates/partials"
+        shutil.copytree(partials, site / "templates/partials-new")
+        shutil.rmtree(partials)
+        os.rename(site / "templates/partials-new", partials)
+        wait_until(lambda: fetch(url + "topics/flights/")[0] == 200, what="the site after the swap")
+        replace_in(partials / "fact.html", "</", "<!-- edited in the new folder --></", 1)
+        wait_until(lambda: "edited in the new folder" in fetch(url + "topics/flights/")[1], what="the edit")
