@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -753,7 +754,8 @@ def livereload(url: str, *messages, origin: str | None = "same", host: str | Non
         conn.close()
         return 101, got, code
 
-    return asyncio.run(talk())
+    with ThreadPoolExecutor(1) as thread:   # a loop of its own: Playwright's may be running in this thread
+        return thread.submit(asyncio.run, talk()).result()
 
 
 HELLO = json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]})
