@@ -78,12 +78,15 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def quiet(pid: int) -> None:
-    """Wait until the server has used less than 2% of a core over a second (at most a minute)."""
-    for _ in range(60):
+def quiet(pid: int, seconds: int = 4) -> None:
+    """Wait until the server has used less than 2% of a core in each of `seconds` seconds in a row (longer than the
+    pause the search index waits for), at most two minutes."""
+    calm = 0
+    for _ in range(120):
         before = cpu_seconds(pid)
         time.sleep(1)
-        if before is None or cpu_seconds(pid) - before < 0.02:
+        calm = calm + 1 if before is None or cpu_seconds(pid) - before < 0.02 else 0
+        if calm >= seconds:
             return
 
 
