@@ -5,9 +5,10 @@ Exit 0 ok, 1 content errors, 2 usage, 3 the preview cannot listen (port taken)."
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
+
+from sitegen.model import terminal
 
 ROOT = Path(__file__).resolve().parent
 
@@ -35,14 +36,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def one_line(text: str) -> str:
-    """Control characters (a newline inside a quoted id, say) shown as escapes: one error, one line."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1], text)
-
-
 def print_errors(errors) -> None:
     for error in errors:
-        print(one_line(str(error)), file=sys.stderr)
+        print(terminal(str(error)), file=sys.stderr)
     print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was written.", file=sys.stderr)
 
 
@@ -52,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     except OSError as exc:  # a disk or permission failure outside the files build() checks: one line, no traceback
         where = f": {exc.filename}" if exc.filename else ""
-        print(one_line(f"build.py: {exc.strerror or exc}{where}"), file=sys.stderr)
+        print(terminal(f"build.py: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
 
 
@@ -82,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print_errors(report.errors)
         return 1
     for warning in report.warnings:
-        print(one_line(f"warning: {warning}"), file=sys.stderr)
+        print(terminal(f"warning: {warning}"), file=sys.stderr)
     verb = "checked" if args.command == "check" else f"wrote {report.out_dir}:"
     print(f"{verb} {report.pages} pages, {report.files} files in {report.seconds * 1000:.0f} ms")
     return 0

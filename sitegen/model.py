@@ -1,6 +1,7 @@
 """The data that flows between the pipeline stages: plain dataclasses, no behaviour beyond small helpers."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,17 @@ class Error:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+# What a terminal takes as commands or reorders: C0 (ESC starts every ANSI sequence), DEL, C1 (CSI is \x9b),
+# the line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal(text: str) -> str:
+    """`text` with every character a terminal would act on written as a Python escape (\\x1b, \\u202e): one line,
+    whatever a file's content or name holds."""
+    return UNSAFE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 @dataclass(frozen=True)

@@ -336,10 +336,11 @@ def asset_path(assets: dict[str, str], name: str) -> str:
 
 def content_security_policy(preview: bool, search: bool = False) -> str:
     """No script on the published site but the search page's own files: Pagefind's script, its WebAssembly and
-    the index it fetches. The preview allows the live-reload script and its socket too."""
-    script = ["'self' 'unsafe-inline'"] if preview else ["'self'"] if search else ["'none'"]
+    the index it fetches. The preview's pages also run the preview's own scripts (livereload.js), loaded from the
+    preview and never inline, which connect to the preview alone ('self' includes ws: to the same host and port)."""
+    script = ["'self'"] if preview or search else ["'none'"]
     script += ["'wasm-unsafe-eval'"] if search else []
-    connect = "'self' ws: wss:" if preview else "'self'" if search else "'none'"
+    connect = "'self'" if preview or search else "'none'"
     return (f"default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src {' '.join(script)}; "
             f"connect-src {connect}; base-uri 'none'; form-action 'none'")
 

@@ -22,6 +22,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .model import Error, Site
 from .urls import from_root, path_of
@@ -247,9 +248,11 @@ def add_search_index(site: Site, files: dict[str, bytes]) -> list[Error]:
 
 class BackgroundIndex:
     """The preview's index: made in a thread after each good build, so it never delays the reload; the preview
-    takes each finished bundle (take()) and writes it beside the site."""
+    takes each finished bundle (take()) and writes it beside the site; `made`, if given, is called (in the thread)
+    each time one is ready."""
 
-    def __init__(self):
+    def __init__(self, made: Callable[[], None] | None = None):
+        self.notify = made
         self.lock = threading.Lock()
         self.wanted: Site | None = None
         self.made: dict[str, bytes] | None = None
@@ -290,3 +293,5 @@ class BackgroundIndex:
                 continue
             with self.lock:
                 self.made = bundle
+            if self.notify:
+                self.notify()

@@ -1,17 +1,19 @@
-"""The preview: build into a folder the server owns, serve it with live reload, rebuild once per burst of saves.
+"""The preview: build into a folder the server owns, serve it with live reload, rebuild once per batch of saves.
 
-This module owns watching, debouncing and the error page; what a page contains is build()'s business. livereload
-provides the browser side (its websocket, livereload.js and the script injected into each page); the watching,
-the rebuild and the single reload after it are ours, because livereload's own watcher reloads once per changed
-file, polls only every 0.8 s and ignores changes within 3 s of a reload.
+livereload provides the browser side (livereload.js); the server side of its protocol (a hello, then one reload
+after each rebuild) is ours, as are the watching (preview/watch.py: the operating system's notifications, through
+watchfiles), who may ask (preview/hosts.py: only requests that name the preview, websockets only from its pages)
+and how a failed build is shown (preview/errors.py: over the last good page).
 """
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
 import hashlib
-import os
+import html
+import json
+import logging
+import re
 import signal
 import sys
 import tempfile
@@ -19,39 +21,36 @@ import threading
 import time
 import traceback
 import webbrowser
+from contextlib import aclosing
 from pathlib import Path
 from typing import Callable
 
-import jinja2
-from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-from livereload.server import LiveScriptInjector
-from markupsafe import Markup
+from livereload.handlers import LiveReloadJSHandler
 from tornado import web
 from tornado.httpserver import HTTPServer
-from tornado.ioloop import PeriodicCallback
+from tornado.httputil import split_host_and_port
 from tornado.netutil import bind_sockets
-from tornado.websocket import WebSocketClosedError
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .model import Error
 from .pipeline import Report, build
+from .preview.errors import (FILES, SERVED, TerminalFormatter, error_page, newest_first, overlay, terminal)
+from .preview.hosts import Listening
+from .preview.watch import Watch
 from .reuse import Reuse
 from .search import BackgroundIndex
 
-WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the output folder
-POLL_SECONDS = 0.05         # how often the watched files are stat'ed: a few dozen calls
-QUIET_SECONDS = 0.1         # a burst of saves is over once nothing has changed for this long,
-MAX_WAIT_SECONDS = 2.0      # or once it has gone on for this long
-ALL_INTERFACES = ("0.0.0.0", "::", "")
-SOURCE_ROOT = Path(__file__).resolve().parent.parent    # crash locations are shown relative to it
-
-# How livereload's own server injects its client, with the script loaded from this origin.
-LIVE_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
-               b's.src="/livereload.js?port="+(location.port||(location.protocol=="https:"?443:80));'
-               b'document.head.appendChild(s);})();</script>')
-RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
-
-
 CANNOT_SERVE = 3            # exit code when the address cannot be listened on (1 is for content errors)
+READ_AGAIN_SECONDS = 0.1    # a build that failed on files just saved waits this long for the rest of the save
+SOURCE_ROOT = Path(__file__).resolve().parent.parent    # crash locations are shown relative to it
+PREVIEW_FILES = Path(__file__).parent / "preview"
+RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
+         "serverName": "sitegen-preview"}
+BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
+FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
+INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
+REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
 
 
 def serve(root: Path, host: str, port: int, open_browser: bool) -> int:
@@ -63,95 +62,114 @@ def serve(root: Path, host: str, port: int, open_browser: bool) -> int:
     try:
         sockets = bind_sockets(port, host)
     except OSError as exc:
-        print(f"build.py serve: {listen_error(host, port, exc)}", file=sys.stderr)
+        print(terminal(f"build.py serve: {listen_error(host, port, exc)}"), file=sys.stderr)
         return CANNOT_SERVE
-    if host in ALL_INTERFACES:
-        print(f"warning: listening on all network interfaces ({host or '*'}): anyone who can reach this machine "
-              "can see the preview; --host 127.0.0.1 keeps it to this one", file=sys.stderr)
-    url = f"http://{url_host(host)}:{sockets[0].getsockname()[1]}/"
+    listening = Listening.of(host, sockets)
+    if listening.everywhere:
+        print(terminal(f"warning: listening on all network interfaces ({host or '*'}): anyone who can reach this "
+                       "machine can see the preview; --host 127.0.0.1 keeps it to this one"), file=sys.stderr)
+    elif listening.public:
+        print(terminal(f"warning: listening on {host}, which other machines can reach: anyone who can reach it "
+                       "can see the preview; --host 127.0.0.1 keeps it to this one"), file=sys.stderr)
+    log = logging.StreamHandler(sys.stderr)     # tornado's and asyncio's warnings, escaped like our own lines
+    log.setFormatter(TerminalFormatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[log])
     with tempfile.TemporaryDirectory(prefix="sitegen-preview-") as tmp:
-        asyncio.run(main(Preview(root, Path(tmp) / "site", url), sockets, open_browser))
+        asyncio.run(main(Preview(root, Path(tmp) / "site", listening.url), sockets, listening, open_browser))
     say("stopped")
     return 0
 
 
-async def main(preview: Preview, sockets: list, open_browser: bool) -> None:
+async def main(preview: Preview, sockets: list, listening: Listening, open_browser: bool) -> None:
     """Build once, then serve and rebuild until Ctrl-C or SIGTERM (which wait for a build under way to end)."""
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    say(preview.rebuild())
+    watch = Watch(preview.root)     # before the first build, which a save may come during
+    preview.show(preview.rebuild())
     say(f"serving {preview.base_url} with live reload (Ctrl-C to stop)")
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(preview.base_url,), daemon=True).start()
-    await run(preview, sockets, stop)
+    await run(preview, sockets, stop, watch, listening)
 
 
-async def run(preview: Preview, sockets: list, stop: asyncio.Event) -> None:
-    """Serve the preview on `sockets`, rebuilding on every change, until `stop` is set."""
-    server = HTTPServer(preview.application())
+async def run(preview: Preview, sockets: list, stop: asyncio.Event, watch: Watch,
+              listening: Listening | None = None) -> None:
+    """Serve the preview on `sockets`, rebuilding after every batch of changes `watch` reports, until `stop` is set."""
+    listening = listening or Listening.of(sockets[0].getsockname()[0], sockets)
+    server = HTTPServer(preview.application(listening))
     server.add_sockets(sockets)
-    watcher = PeriodicCallback(preview.poll, POLL_SECONDS * 1000)
-    watcher.start()
+    preview.loop = asyncio.get_running_loop()
+    preview.take_search()       # an index finished before there was a loop to say so
+    watcher = asyncio.create_task(preview.watch(watch, stop))
     try:
         await stop.wait()
     finally:
-        watcher.stop()
+        stop.set()
+        await watcher           # it sees `stop` within one step of watchfiles
+        preview.loop = None
+        for timer in (preview.waiting, preview.indexing):
+            if timer:
+                timer.cancel()
         server.stop()
-        for page in list(LiveReloadHandler.waiters):
+        for page in list(preview.pages):
             page.close()
         await server.close_all_connections()
 
 
 class Preview:
-    """One preview: the project, the folder it is built into, what builds keep for the next, the current errors."""
+    """One preview: the project, the folder it is built into, what builds keep for the next, the errors shown, the
+    pages open in browsers."""
 
     def __init__(self, root: Path, out: Path, base_url: str, builder: Callable[..., Report] = build,
                  search: bool = True):
         self.root, self.out, self.base_url, self.builder = Path(root), Path(out), base_url, builder
         self.errors: list[Error] = []       # while not empty, every page shows them
+        self.shown: list[Error] = []        # the errors the pages show now (the last build's, unless it is read again)
+        self.warnings: list[str] = []
+        self.overlay = b""                  # the errors, as put over the last good page
         self.last_good: Report | None = None
         self.reuse = Reuse()
-        self.files = snapshot(self.root)
-        self.pending: set[str] = set()
-        self.first_change = self.last_change = 0.0
-        self.read_again = False             # a build failed on files saved just before: read them once more
-        self.search = BackgroundIndex() if search else None   # the search index, made beside the builds
+        self.pending: set[str] = set()      # changed files no shown build has read yet
+        self.reading_again = False          # a build failed on files saved just before: read them once more
+        self.waiting: asyncio.TimerHandle | None = None     # reading a failed save again
+        self.indexing: asyncio.TimerHandle | None = None    # the search index of the last good build
+        self.pages: set[ReloadSocket] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.search = BackgroundIndex(made=self.search_made) if search else None
 
-    def application(self) -> web.Application:
-        return web.Application([
-            (r"/livereload", LiveReloadHandler),
-            (r"/livereload.js", LiveReloadJSHandler),
-            (r"/(.*)", SiteHandler, {"preview": self}),
-        ], transforms=[InjectLiveScript], log_function=lambda handler: None)
+    def application(self, listening: Listening) -> web.Application:
+        return PreviewApplication(self, listening)
 
-    def poll(self) -> None:
-        """Note what changed since the last poll; once a burst of saves is over, rebuild, then reload once."""
-        now = time.monotonic()
-        files = snapshot(self.root)
-        changed = [path for path in files.keys() | self.files.keys() if files.get(path) != self.files.get(path)]
-        self.files = files
-        if changed:
-            self.first_change = self.first_change if self.pending else now
-            self.last_change = now
-            self.pending.update(changed)
-        if self.pending and (now - self.last_change >= QUIET_SECONDS or now - self.first_change >= MAX_WAIT_SECONDS):
-            changed, self.pending = sorted(self.pending), set()
-            line = self.rebuild(changed)
-            if self.errors and not self.read_again and {e.path for e in self.errors} & set(changed):
-                # an editor's save may truncate the file, then write it: what failed is read again after
-                # one more quiet moment before anyone is shown an error
-                self.read_again, self.errors = True, []
-                self.pending.update(changed)
-                self.first_change = self.last_change = time.monotonic()
-                return
-            self.read_again = False
-            say(line)
-            reload_browsers()
-        bundle = self.search.take() if self.search else None
-        if bundle is not None:   # the search page reads it when it next searches: no page needs reloading
-            errors = self.reuse.add_search(bundle)
-            say("search index: updated" if not errors else f"search index: {errors[0]}")
+    async def watch(self, watch: Watch, stop: asyncio.Event) -> None:
+        try:
+            async with aclosing(watch.batches(stop)) as changes:
+                async for changed in changes:
+                    self.changed(changed)
+        except Exception as exc:  # the server cannot go on without knowing what changed: say why, and stop
+            say(f"stopped watching the project's files: {type(exc).__name__}: {exc}")
+            stop.set()
+
+    def changed(self, paths: list[str]) -> None:
+        """A batch of changes: rebuild, then reload every open page once."""
+        if self.waiting:
+            self.waiting.cancel()
+        self.pending.update(paths)
+        self.settle()
+
+    def settle(self) -> None:
+        self.waiting = None
+        changed = sorted(self.pending)
+        line = self.rebuild(changed)
+        if self.errors and not self.reading_again and {error.path for error in self.errors} & self.pending:
+            # an editor's save may empty the file, then write it: what failed is read again, once the rest of the
+            # save has had a moment to come, before anyone is shown an error
+            self.reading_again, self.errors = True, self.shown
+            self.waiting = self.loop.call_later(READ_AGAIN_SECONDS, self.settle) if self.loop else None
+            return
+        self.pending.clear()
+        self.reading_again = False
+        self.show(line)
 
     def rebuild(self, changed: list[str] = ()) -> str:
         """Build once, reusing what earlier builds made where it is still right; returns the line to print.
@@ -161,28 +179,99 @@ class Preview:
         try:
             report = self.builder(self.root, self.out, self.base_url, preview=True, stages=self.reuse)
         except Exception as exc:  # a bug in the generator must not stop the preview
-            traceback.print_exc()
-            self.errors = [crash_error(exc)]
+            for line in traceback.format_exc().splitlines():
+                print(terminal(line), file=sys.stderr, flush=True)
+            self.errors, self.warnings = [crash_error(exc)], []
             self.reuse = Reuse()    # what it kept may be what made it crash
             return f"{what}: the build crashed ({type(exc).__name__}); the browser shows where"
         ms = (time.perf_counter() - started) * 1000
-        self.errors = report.errors
-        for warning in report.warnings:
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        self.errors, self.warnings = newest_first(report.errors, self.root), report.warnings
         if report.errors:
-            for error in report.errors:
-                print(error, file=sys.stderr, flush=True)
             count = len(report.errors)
             return f"{what}: {count} error{'s' if count != 1 else ''}, shown in the browser ({ms:.0f} ms)"
         self.last_good = report
         if self.search:
-            self.search.update(report.site)
+            self.index_later(report.site)
         return (f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.written} files, "
                 f"kept {report.kept} in {ms:.0f} ms")
 
+    def show(self, line: str) -> None:
+        """Print what the last build did and its errors, newest first, as the browser shows them; reload."""
+        self.shown = self.errors
+        self.overlay = overlay(self.errors) if self.errors else b""
+        for warning in self.warnings:
+            print(terminal(f"warning: {warning}"), file=sys.stderr, flush=True)
+        for error in self.errors:
+            print(terminal(str(error)), file=sys.stderr, flush=True)
+        say(line)
+        for page in list(self.pages):
+            try:
+                page.write_message(RELOAD)
+            except WebSocketClosedError:
+                self.pages.discard(page)
+
+    def index_later(self, site) -> None:
+        """Make the search index of this site once the editor pauses, so that it does not take the processor from
+        the next rebuild or the pages a reload asks for (the first build's, which nothing waits for, at once)."""
+        if self.indexing:
+            self.indexing.cancel()
+        self.indexing = self.loop.call_later(INDEX_AFTER_SECONDS, self.search.update, site) if self.loop else None
+        if not self.loop:
+            self.search.update(site)
+
+    def search_made(self) -> None:
+        """In the index's thread: a search index is ready, to be taken on the server's loop."""
+        loop = self.loop
+        if loop:
+            loop.call_soon_threadsafe(self.take_search)
+
+    def take_search(self) -> None:
+        bundle = self.search.take() if self.search else None
+        if bundle is not None:   # the search page reads it when it next searches: no page needs reloading
+            errors = self.reuse.add_search(bundle)
+            say("search index: updated" if not errors else f"search index: {errors[0]}")
+
+
+class PreviewApplication(web.Application):
+    """The preview's routes, for requests whose Host names the preview; every other request is refused (421)."""
+
+    def __init__(self, preview: Preview, listening: Listening):
+        self.listening, self.refused = listening, set()
+        super().__init__([
+            (r"/livereload", ReloadSocket, {"preview": preview, "listening": listening}),
+            (r"/livereload.js", ReloadScript),
+            (re.escape(FILES) + r"(.*)", PreviewFiles, {"path": str(PREVIEW_FILES)}),
+            (r"/(.*)", SiteHandler, {"preview": preview}),
+        ], transforms=[lambda request: InjectPreview(request, preview)], log_function=lambda handler: None,
+            websocket_max_message_size=64 * 1024)
+
+    def find_handler(self, request, **kwargs):
+        if self.listening.accepts_host(request.headers.get("Host")):
+            return super().find_handler(request, **kwargs)
+        host = request.headers.get("Host", "")
+        if len(self.refused) < REFUSED_LOGGED and host not in self.refused:
+            self.refused.add(host)
+            say(f"refused a request for Host {host!r}: this preview answers only to "
+                f"{', '.join(self.listening.names())}{' or an address of this machine' if self.listening.everywhere else ''}"
+                " (a page of another site may be trying to read it)")
+        return self.get_handler_delegate(request, Misdirected, {"listening": self.listening})
+
+
+class Misdirected(web.RequestHandler):
+    """421 for a request that does not name the preview: a web page may have rebound its name to this machine."""
+
+    def initialize(self, listening: Listening) -> None:
+        self.listening = listening
+
+    def prepare(self) -> None:
+        self.set_status(421)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"421 Misdirected Request: this preview answers to {', '.join(self.listening.names())}\n")
+
 
 class SiteHandler(web.StaticFileHandler):
-    """The built site and nothing outside it: the error page while the build is broken, 404.html when no file."""
+    """The built site and nothing outside it: the error page while there has been no good build, 404.html when no
+    file (with the overlay over it, like every page, while the build is broken)."""
 
     def initialize(self, preview: Preview) -> None:
         super().initialize(path=str(preview.out), default_filename="index.html")
@@ -190,9 +279,10 @@ class SiteHandler(web.StaticFileHandler):
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
 
     async def get(self, path: str, include_body: bool = True) -> None:
-        if self.preview.errors:
+        if self.preview.errors and self.preview.last_good is None:
             self.set_status(500)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(error_page(self.preview.errors))  # tornado drops the body of a HEAD response
@@ -204,58 +294,120 @@ class SiteHandler(web.StaticFileHandler):
         except web.HTTPError as exc:  # 403 is tornado's answer to a path outside the folder: as if not there
             raise web.HTTPError(404) if exc.status_code == 403 else exc
 
+    def compute_etag(self) -> str | None:
+        """A file's by its content, read now (tornado keeps one per path, which a rebuild makes wrong); none for a
+        page, which is never answered 304: what is put in it (the errors) changes without it."""
+        if self.html():
+            return None
+        return f'"{hashlib.sha256(Path(self.absolute_path).read_bytes()).hexdigest()[:32]}"'
+
     def should_return_304(self) -> bool:
-        return False
+        return not self.html() and "If-None-Match" in self.request.headers and self.check_etag_header()
+
+    def set_extra_headers(self, path: str) -> None:
+        if FINGERPRINTED.fullmatch(path):   # its name changes with its content: a reload need not fetch it again
+            self.set_header("Cache-Control", "max-age=31536000, immutable")
+        elif self.html():
+            self.mark_broken()
+        else:       # a font, an image: kept, and asked again with its ETag on each reload (304 if the same)
+            self.set_header("Cache-Control", "no-cache")
+
+    def html(self) -> bool:
+        return self.get_content_type().startswith("text/html")
 
     def write_error(self, status_code: int, **kwargs) -> None:
         page = self.preview.out / "404.html"
         if status_code != 404 or not page.is_file():
             return super().write_error(status_code, **kwargs)
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.mark_broken()
         self.finish(page.read_bytes())
 
+    def mark_broken(self) -> None:
+        """While the build is broken, a page is the last good build's with the errors over it (InjectPreview), and
+        500: it is not what the sources now make, which any client that does not look at it must learn too."""
+        if self.preview.overlay and self.preview.last_good is not None:
+            self.set_status(500)
+            self.set_header(BUILD_HEADER, f"failed, {len(self.preview.errors)} errors; this is the last good page")
 
-class InjectLiveScript(LiveScriptInjector):
-    """livereload's script in every HTML page; a HEAD answer announces the length GET's body has, script included."""
-    script = LIVE_SCRIPT
 
-    def __init__(self, request):
+class PreviewFiles(web.StaticFileHandler):
+    """The preview's own stylesheets and scripts (the overlay's, the error page's), and none of its other files."""
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        if not absolute_path.endswith(SERVED):
+            raise web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
+
+class ReloadScript(LiveReloadJSHandler):
+    """livereload.js, the same until livereload is upgraded: a reloaded page takes it from the browser's cache."""
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "max-age=3600")
+
+
+class ReloadSocket(WebSocketHandler):
+    """livereload.js's connection, from the preview's own pages only: it says hello, we answer, and tell it to
+    reload after each build. A message that is not the protocol's JSON closes the connection."""
+
+    def initialize(self, preview: Preview, listening: Listening) -> None:
+        self.preview, self.listening = preview, listening
+
+    def check_origin(self, origin: str) -> bool:
+        return self.listening.accepts_origin(origin, self.request.headers.get("Host", ""))
+
+    def on_message(self, message: str | bytes) -> None:
+        command = command_of(message)
+        if command is None:
+            self.close(1003 if isinstance(message, bytes) else 1007, "not a livereload message")
+        elif command == "hello":
+            self.write_message(HELLO)
+        elif command == "info":     # the handshake is over: this page is reloaded after each build
+            self.preview.pages.add(self)
+
+    def on_close(self) -> None:
+        self.preview.pages.discard(self)
+
+
+class InjectPreview(web.OutputTransform):
+    """In every HTML answer, livereload's client as a script from the preview (its policy allows no inline script);
+    in a page SiteHandler marked broken, the errors at the start of its body."""
+
+    def __init__(self, request, preview: Preview):
         super().__init__(request)
-        self.head = request.method == "HEAD"
+        self.request, self.preview = request, preview
 
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
-        if self.head and "html" in headers.get("Content-Type", "") and "Content-Length" in headers:
-            headers["Content-Length"] = str(int(headers["Content-Length"]) + len(self.script))
+        if "text/html" not in headers.get("Content-Type", ""):
             return status_code, headers, chunk
-        return super().transform_first_chunk(status_code, headers, chunk, finishing)
+        host, port = split_host_and_port(self.request.host)     # a Host the application has accepted
+        script = f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>'.encode()
+        over = self.preview.overlay if BUILD_HEADER in headers else b""
+        if self.request.method == "HEAD":   # no body here: the length GET's body has
+            added = len(script) + len(over)
+        else:
+            before = len(chunk)
+            chunk = chunk.replace(b"</head>", script + b"</head>", 1)
+            body = re.search(rb"<body\b[^>]*>", chunk) if over else None
+            if body:
+                chunk = chunk[:body.end()] + over + chunk[body.end():]
+            added = len(chunk) - before
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(int(headers["Content-Length"]) + added)
+        return status_code, headers, chunk
 
 
-def reload_browsers() -> None:
-    """Tell every open page to reload, once, now that the build has finished."""
-    for page in list(LiveReloadHandler.waiters):
-        try:
-            page.write_message(RELOAD)
-        except WebSocketClosedError:
-            LiveReloadHandler.waiters.discard(page)
-
-
-def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
-    """(mtime, size, inode) of every watched file, by project-relative path; editors' scratch files left out."""
-    found = {}
-    for name in WATCHED:
-        top = os.path.join(root, name)
-        walk = [(root, [], [name])] if os.path.isfile(top) else os.walk(top)
-        for folder, _, files in walk:
-            for file in files:
-                if file.startswith(".#") or file.endswith(("~", ".swp", ".swx")):
-                    continue
-                path = os.path.join(folder, file)
-                try:
-                    st = os.stat(path)
-                except OSError:  # removed while we looked
-                    continue
-                found[Path(path).relative_to(root).as_posix()] = (st.st_mtime_ns, st.st_size, st.st_ino)
-    return found
+def command_of(message: str | bytes) -> str | None:
+    """The command of a livereload message ({"command": "hello", ...}); None for anything else."""
+    if isinstance(message, bytes):
+        return None
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return None
+    command = data.get("command") if isinstance(data, dict) else None
+    return command if isinstance(command, str) else None
 
 
 def crash_error(exc: Exception) -> Error:
@@ -272,33 +424,5 @@ def listen_error(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-def url_host(host: str) -> str:
-    """The host part of a URL that reaches a server bound to `host`."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host
-
-
 def say(line: str) -> None:
-    print(line, flush=True)
-
-
-# The error page: the generator's own template (the site's templates may be what failed), readable without the
-# site's stylesheet, its one inline style allowed by its hash, and livereload's script allowed so the next good
-# build brings the site back.
-ERROR_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "preview")),
-                                     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True, keep_trailing_newline=True)
-ERROR_STYLE = (Path(__file__).parent / "preview/error.css").read_text(encoding="utf-8")
-ERROR_CSP = (f"default-src 'none'; "
-             f"style-src 'sha256-{base64.b64encode(hashlib.sha256(ERROR_STYLE.encode()).digest()).decode()}'; "
-             "script-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'")
-
-
-def error_page(errors: list[Error]) -> bytes:
-    """Every error as `file:line: message`, one per line, as the command line prints them."""
-    items = [dict(zip(("where", "message"), str(error).partition(": ")[::2]), parts=error.parts) for error in errors]
-    return ERROR_TEMPLATES.get_template("error.html").render(
-        csp=ERROR_CSP, style=Markup(ERROR_STYLE), errors=items).encode("utf-8")
+    print(terminal(line), flush=True)

@@ -1,5 +1,6 @@
 """In real headless Chromium, against `build.py serve`: an open page reloads by itself, once, after a save; a broken
-build replaces it with the error page, styled and right-to-left; the fix brings the site back by itself."""
+build puts its errors over the last good page (or, with no good build yet, shows the error page), styled and
+right-to-left under the preview's policy; the fix takes them away by itself."""
 import pytest
 
 from helpers import line_of, replace_in
@@ -44,22 +45,51 @@ def test_open_page_reloads_itself_once_after_a_save(project, serve_process, page
     assert loads == [server.url + "topics/flights/"] * 2
 
 
-def test_broken_build_shows_errors_then_the_fix_brings_the_page_back(project, serve_process, page):
+def test_a_broken_build_puts_its_errors_over_the_last_good_page_until_the_fix(project, serve_process, page):
     site = project()
     server = serve_process(site)
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+    refused = console_errors(page)
     open_live(page, server.url + "topics/flights/")
 
     replace_in(site / FLIGHTS, "    text: \"اقترحت", "    txet: \"اقترحت")
-    expect(page.locator("h1")).to_have_text(ERROR_TITLE, timeout=TIMEOUT_MS)
+    errors = page.locator("#sitegen-build-errors li")     # inside the overlay's shadow root
+    expect(errors.first).to_be_visible(timeout=TIMEOUT_MS)
+    assert (f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet' in a fact (did you mean 'text'?)"
+            in errors.all_inner_texts())
+    expect(page.locator("main")).to_contain_text(FACT)     # the last good page, under the errors
+    summary = page.locator("#sitegen-build-errors summary")
+    assert summary.evaluate("s => getComputedStyle(s).color") == "rgb(155, 28, 28)"     # its stylesheet applied
+    summary.click()                                         # folded away, the page beneath can be read
+    expect(errors.first).to_be_hidden()
+
+    page.wait_for_function(CONNECTED, timeout=TIMEOUT_MS)
+    replace_in(site / FLIGHTS, "    txet: \"اقترحت روسيا استئناف", "    text: \"اقترحت روسيا بعد الإصلاح استئناف")
+    expect(page.locator("main")).to_contain_text("اقترحت روسيا بعد الإصلاح", timeout=TIMEOUT_MS)
+    expect(page.locator("#sitegen-build-errors")).to_have_count(0)
+    assert not refused, refused
+
+
+def test_a_first_build_that_fails_shows_the_error_page_until_the_fix(project, serve_process, page):
+    site = project()
+    replace_in(site / FLIGHTS, "    text: \"اقترحت", "    txet: \"اقترحت")
+    server = serve_process(site)
+    refused = console_errors(page)
+    open_live(page, server.url + "topics/flights/")
+    expect(page.locator("h1")).to_have_text(ERROR_TITLE)
     items = page.locator("li").all_inner_texts()
     assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet' in a fact (did you mean 'text'?)" in items
     direction, colour = page.evaluate("""() => [getComputedStyle(document.documentElement).direction,
                                                 getComputedStyle(document.querySelector('h1')).color]""")
-    assert (direction, colour) == ("rtl", "rgb(155, 28, 28)")  # its inline style was allowed to apply
+    assert (direction, colour) == ("rtl", "rgb(155, 28, 28)")  # its stylesheet, from the preview, applied
 
-    page.wait_for_function(CONNECTED, timeout=TIMEOUT_MS)
     replace_in(site / FLIGHTS, "    txet: \"اقترحت", "    text: \"اقترحت")
     expect(page.locator("main")).to_contain_text(FACT, timeout=TIMEOUT_MS)
-    assert not [text for text in refused if "Content Security Policy" in text or "Refused" in text], refused
+    assert not refused, refused
+
+
+def console_errors(page) -> list[str]:
+    """What the page's console reports as refused: a script, style or connection the page's policy blocked."""
+    found = []
+    page.on("console", lambda message: found.append(message.text) if message.type == "error" and (
+        "Content Security Policy" in message.text or "Refused" in message.text) else None)
+    return found

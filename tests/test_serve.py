@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import html
+import json
 import http.client
 import os
 import re
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +31,8 @@ from conftest import ROOT
 from helpers import line_of, replace_in, tree
 from sitegen import build
 from sitegen.reuse import Reuse
-from sitegen.serve import MAX_WAIT_SECONDS, POLL_SECONDS, QUIET_SECONDS, Preview, run, snapshot
+from sitegen.preview.watch import STEP_MS, Watch
+from sitegen.serve import Preview, run
 
 FACT = "اقترحت روسيا استئناف الرحلات المباشرة."    # a fact's text in tests/fixtures/basic/content/topics/flights.yaml
 FLIGHTS = "content/topics/flights.yaml"
@@ -81,7 +84,7 @@ def first_fact_edited(topic_yaml: str, words: str) -> str:
 class ServeProcess:
     """`python build.py --project PROJECT serve --port PORT` in a subprocess, its output collected line by line."""
 
-    def __init__(self, project: Path, *args: str, env: dict | None = None):
+    def __init__(self, project: Path, *args: str, env: dict | None = None, start_timeout: float = 60):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc = subprocess.Popen(
@@ -95,7 +98,7 @@ class ServeProcess:
         for reader in self.readers:
             reader.start()
         wait_until(lambda: any(line.startswith("serving ") for line in self.out) or self.proc.poll() is not None,
-                   60, "the server to start")
+                   start_timeout, "the server to start")
         assert self.proc.poll() is None, self.output()
 
     def output(self) -> str:
@@ -105,11 +108,11 @@ class ServeProcess:
         return [line for line in self.out if line.startswith(("content/", "site.yaml", "templates/", "static/",
                                                                "seeds/"))]
 
-    def stop(self, signum=signal.SIGINT) -> int:
+    def stop(self, signum=signal.SIGINT, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
         try:
-            code = self.proc.wait(timeout=15)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
@@ -138,9 +141,10 @@ def preview_server(root: Path, out: Path, builder=build, search: bool = True):
     sockets = bind_sockets(0, "127.0.0.1")
     url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
     preview = Preview(root, out, url, builder, search=search)
+    watch = Watch(root)     # as `build.py serve` does: watching from before the first build
     preview.rebuild()
     loop, stop = asyncio.new_event_loop(), asyncio.Event()
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(preview, sockets, stop),), daemon=True)
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(preview, sockets, stop, watch),), daemon=True)
     thread.start()
     try:
         yield preview, url
@@ -162,8 +166,9 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     server = serve_process(site)
     status, page = fetch(server.url + "topics/flights/")
     assert status == 200 and FACT in page
-    assert '<script>(function(){var s=document.createElement("script")' in page  # livereload's client
-    assert "script-src &#39;self&#39; &#39;unsafe-inline&#39;" in page  # the preview's policy lets it run
+    # livereload's client, from the preview itself: the preview's policy runs scripts from it and no inline one
+    assert f'<script src="/livereload.js?host=127.0.0.1&amp;port={server.port}"></script></head>' in page
+    assert "script-src &#39;self&#39;; connect-src &#39;self&#39;;" in page and "unsafe-inline" not in page
     assert f'<link rel="canonical" href="{server.url}topics/flights/">' in page  # built for the server's own URL
 
     replace_in(site / FLIGHTS, FACT, "اقترحت روسيا أمرًا جديدًا.")
@@ -176,8 +181,9 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     expected = build(site, write_output=False).errors
     assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet'" in "\n".join(map(str, expected))
     status, page = wait_until(lambda: (r := fetch(server.url + "topics/flights/"))[0] == 500 and r, what="errors")
-    assert ERROR_TITLE in page
-    assert [line for line in text_of(page).splitlines() if line.startswith(FLIGHTS)] == list(map(str, expected))
+    assert ERROR_TITLE in page and "اقترحت روسيا أمرًا جديدًا." in page   # over the last good page
+    assert ([line for line in text_of(page).splitlines() if line.startswith(FLIGHTS)]
+            == [str(e) for e in sorted(expected, key=lambda e: e.line)])
     assert fetch(server.url + "no/such/page")[0] == 500  # every page shows the errors while the build is broken
     assert server.proc.poll() is None
 
@@ -304,7 +310,8 @@ def test_head_answers_with_the_headers_get_answers(served, broken):
             connection.close()
         assert answers["HEAD"][:3] == answers["GET"][:3] and answers["HEAD"][3] == 0, (path, answers)
         assert int(answers["GET"][1]) == answers["GET"][3], (path, answers)
-        assert answers["GET"][0] == (500 if broken else 404 if "such" in path else 200), (path, answers)
+        page = path.endswith("/") or "such" in path     # while broken, pages are 500; their files are served
+        assert answers["GET"][0] == (500 if broken and page else 404 if "such" in path else 200), (path, answers)
 
 
 TRAVERSALS = ["/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/secret.txt",
@@ -338,34 +345,101 @@ def mark(i: int) -> str:
     return letters[i // len(letters)] + letters[i % len(letters)]
 
 
-def test_a_burst_of_50_saves_in_one_second_gives_few_rebuilds(project, tmp_path):
-    """One rebuild per burst, a burst being saves less than QUIET_SECONDS apart. The saves are timed, not assumed:
-    on a busy machine this test may itself pause between two saves, and a pause of QUIET_SECONDS or more ends a
-    burst as an editor's would, so the bound counts the pauses that really happened."""
-    site = project()
-    builds = []
+class Log:
+    """The preview's output in this process, line by line, read as the test goes."""
 
-    def counting_build(*args, **kwargs):
+    def __init__(self, capsys):
+        self.capsys, self.lines, self.read = capsys, [], 0
+
+    def wait_for(self, start: str) -> str:
+        """The next line starting with `start`, after the last one waited for."""
+        def found():
+            self.lines += self.capsys.readouterr().out.splitlines()
+            return next((i + 1 for i in range(self.read, len(self.lines)) if self.lines[i].startswith(start)), None)
+        self.read = wait_until(found, what=f"a line starting {start!r} in {self.lines}")
+        return self.lines[self.read - 1]
+
+    def rebuilds(self) -> list[str]:
+        """What each rebuild so far was for: the changed file it names, or FILE and N more."""
+        self.lines += self.capsys.readouterr().out.splitlines()
+        return [line.split(":")[0] for line in self.lines if ": rendered" in line or " error" in line]
+
+
+def counting(builds: list) -> callable:
+    def builder(*args, **kwargs):
         builds.append(time.monotonic())
         return build(*args, **kwargs)
+    return builder
 
-    with preview_server(site, tmp_path / "out", counting_build) as (preview, url):
-        original = (site / FLIGHTS).read_text(encoding="utf-8")
-        saves = []      # (before, after) each save: the file changed, in one rename, somewhere in between
-        for i in range(50):
+
+def test_saves_made_while_a_rebuild_runs_are_one_more_rebuild(project, tmp_path, capsys):
+    """However many files are saved while a rebuild runs, they are read by one more rebuild after it."""
+    site, log = project(), Log(capsys)
+    builds, started, release = [], threading.Event(), threading.Event()
+
+    def builder(*args, **kwargs):
+        builds.append(time.monotonic())
+        if len(builds) == 2:    # the rebuild for the first save waits while the test saves four more files
+            started.set()
+            release.wait(30)
+        return build(*args, **kwargs)
+
+    with preview_server(site, tmp_path / "out", builder, search=False) as (preview, url):
+        replace_in(site / FLIGHTS, FACT, "نص أول.")
+        assert started.wait(30)
+        replace_in(site / FLIGHTS, "نص أول.", "نص أخير.")
+        replace_in(site / "content/topics/meetings.yaml", "رأس ألكسندر دارشييف الوفد الروسي.", "ترأس دارشييف الوفد.")
+        replace_in(site / "content/pages/about.md", "تجريبي", "تجريبي حقًا")
+        replace_in(site / "site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"')
+        release.set()
+        wait_until(lambda: "نص أخير." in fetch(url + "topics/flights/")[1], what="the last save")
+        log.wait_for("content/pages/about.md and 3 more: rendered")
+    assert len(builds) == 3     # the first build, the one for the first save, one for the four others
+    assert log.rebuilds() == [FLIGHTS, "content/pages/about.md and 3 more"]
+
+
+def test_many_files_written_at_once_are_one_rebuild(project, tmp_path):
+    """Files written together (a checkout, a folder of images copied in) are one batch: a new batch starts only
+    after STEP_MS without a new change, so the bound counts the pauses this test really made (a busy machine may
+    pause it between two writes)."""
+    site, builds = project(), []
+    with preview_server(site, tmp_path / "out", counting(builds), search=False) as (preview, url):
+        written = []
+        for i in range(40):
             before = time.monotonic()
-            scratch = site / f"{FLIGHTS}.tmp~"  # a scratch name the preview does not watch, as editors use
-            scratch.write_text(original.replace(FACT, f"نسخة {mark(i)}."), encoding="utf-8")
-            os.replace(scratch, site / FLIGHTS)
-            saves.append((before, time.monotonic()))
-            time.sleep(max(0.0, saves[0][0] + (i + 1) / 50 - time.monotonic()))
-        wait_until(lambda: f"نسخة {mark(49)}." in fetch(url + "topics/flights/")[1], what="the last save")
-    # the server has stopped: every rebuild it was going to make is counted
-    pauses = sum(1 for (before, _), (_, after) in zip(saves, saves[1:]) if after - before >= QUIET_SECONDS)
-    capped = int((saves[-1][1] - saves[0][0]) // MAX_WAIT_SECONDS)   # a burst this long is cut by the cap
-    rebuilds = len(builds) - 1
-    assert 1 <= rebuilds <= 2 + pauses + capped, f"{rebuilds} rebuilds for 50 saves with {pauses} pauses"
-    assert MAX_WAIT_SECONDS > 1  # a one-second burst is never cut in two by the cap on waiting
+            (site / f"static/burst-{i}.txt").write_text(f"{i}\n")
+            written.append((before, time.monotonic()))
+        wait_until(lambda: fetch(url + "static/burst-39.txt")[0] == 200, what="the last file")
+    pauses = sum(1 for (_, after), (before, _) in zip(written, written[1:]) if before - after >= STEP_MS / 1000)
+    assert 1 <= len(builds) - 1 <= 1 + pauses, f"{len(builds) - 1} rebuilds for 40 files with {pauses} pauses"
+
+
+def test_the_watch_covers_the_sources_never_the_output_or_editor_scratch(project, tmp_path, capsys):
+    site, log = project(), Log(capsys)
+    (site / "_site").mkdir()
+    (site / ".git").mkdir()
+    with preview_server(site, tmp_path / "out", search=False) as (preview, url):
+        (site / "_site/index.html").write_text("built")             # the output folder
+        (site / "README.txt").write_text("not a source")            # beside the sources
+        (site / ".git/index").write_text("git")
+        (site / "content/topics/.flights.yaml.swp").write_text("vim")     # editors' scratch
+        text = (site / FLIGHTS).read_text(encoding="utf-8")
+        os.replace(site / FLIGHTS, site / f"{FLIGHTS}~")            # saved as vim does: the old file kept aside,
+        (site / FLIGHTS).write_text(text.replace(FACT, "نص بعد الحفظ."), encoding="utf-8")   # the new one written,
+        (site / f"{FLIGHTS}~").unlink()                             # the old one removed
+        log.wait_for(f"{FLIGHTS}: rendered")
+        for path, old, new in (("site.yaml", 'title: "موقع تجريبي"', 'title: "موقع آخر"'),
+                               ("templates/base.html", "</main>", "</main>\n<!-- edited -->"),
+                               ("static/style.css", ":root {", ":root {\n  --edited: 1;"),
+                               ("seeds/one.txt", "شارك", "شارك\nسطر أخير")):
+            replace_in(site / path, old, new)
+            log.wait_for(f"{path}: rendered")
+        (site / "static/images").mkdir()                            # a new folder is watched too
+        log.wait_for("static/images: rendered")
+        (site / "static/images/new.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+        log.wait_for("static/images/new.svg: rendered")
+    assert log.rebuilds() == [FLIGHTS, "site.yaml", "templates/base.html", "static/style.css", "seeds/one.txt",
+                              "static/images", "static/images/new.svg"]     # none for the other files
 
 
 def test_a_crashing_build_shows_an_error_page_and_the_server_carries_on(project, tmp_path):
@@ -421,32 +495,47 @@ def test_a_file_still_broken_after_the_save_is_shown(project, tmp_path):
         assert f"{FLIGHTS}:1: file is empty" in text_of(page)
 
 
-def test_error_page_is_arabic_rtl_escaped_and_allowed_by_its_own_policy(served):
+def policy_of(page: str) -> str:
+    return html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
+
+
+def test_errors_go_over_the_last_good_page_escaped_and_styled_by_the_preview(served):
     site, preview, url = served
     replace_in(site / FLIGHTS, "flights-proposal", "<b>&bad</b>")
-    status, page = wait_until(lambda: (r := fetch(url))[0] == 500 and r, what="the error page")
-    assert '<html lang="ar" dir="rtl">' in page and ERROR_TITLE in page
-    assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in page
-    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
-    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
-    assert f"style-src 'sha256-{digest}'" in policy
-    assert "script-src 'self' 'unsafe-inline'" in policy and "connect-src 'self' ws: wss:" in policy
-    assert "livereload.js" in page  # so the next good build reloads it
+    connection = http.client.HTTPConnection(*url.split("//")[1].strip("/").split(":"), timeout=10)
+    page = wait_until(lambda: fetch(url + "topics/flights/")[0] == 500 and fetch(url + "topics/flights/")[1],
+                      what="the errors")
+    connection.request("GET", "/topics/flights/")
+    response = connection.getresponse()
+    assert response.getheader("X-Preview-Build").startswith("failed, ")    # why 500: the page is the last good one
+    body = response.read().decode("utf-8")
+    overlay = re.search(r'<body[^>]*><div id="sitegen-build-errors" lang="ar" dir="rtl">'
+                        r'<template shadowrootmode="open">(.*?)</template></div>', body, re.S)
+    assert overlay and FACT in body[overlay.end():]     # the errors first, then the last good page as it was
+    assert "<b>&bad</b>" not in page and "&lt;b&gt;&amp;bad&lt;/b&gt;" in overlay.group(1)
+    assert '<link rel="stylesheet" href="/_preview/errors.css">' in overlay.group(1)
+    assert policy_of(page) == policy_of(fetch(url)[1])  # the site's own preview policy, which the overlay keeps to
+    status, css = fetch(url + "_preview/errors.css")
+    assert status == 200 and ":host" in css
+    for name in ("errors.html", "errors.py", "__init__.py", "../serve.py", "%2e%2e/serve.py"):    # nothing else
+        status, body = fetch(url + f"_preview/{name}")
+        assert status in (403, 404) and "import" not in body, name
 
 
-def test_watching_covers_the_sources_never_the_output_or_editor_scratch(project):
+def test_a_first_build_that_fails_shows_the_error_page(project, tmp_path):
     site = project()
-    (site / "_site").mkdir()
-    (site / "_site" / "index.html").write_text("built")
-    (site / "content/topics/.flights.yaml.swp").write_text("vim")
-    (site / "content/topics/flights.yaml~").write_text("backup")
-    (site / "README.txt").write_text("not a source")
-    watched = snapshot(site)
-    assert "site.yaml" in watched and FLIGHTS in watched and "seeds/one.txt" in watched
-    assert "templates/base.html" in watched and "static/style.css" in watched
-    assert not [path for path in watched if path.startswith("_site") or path.endswith(("~", ".swp"))
-                or path == "README.txt"]
+    replace_in(site / FLIGHTS, "    text:", "    txet:")
+    with preview_server(site, tmp_path / "out") as (preview, url):
+        for path in ("", "topics/flights/", "no/such/page"):
+            status, page = fetch(url + path)
+            assert status == 500 and '<html lang="ar" dir="rtl">' in page and ERROR_TITLE in page, path
+            assert f"{FLIGHTS}:{line_of(site / FLIGHTS, 'txet:')}: unknown key 'txet'" in text_of(page)
+        assert policy_of(page) == ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+                                   "base-uri 'none'; form-action 'none'")
+        assert '<link rel="stylesheet" href="/_preview/errors.css">' in page
+        assert f'<script src="/livereload.js?host=127.0.0.1&amp;port={url.rsplit(":", 1)[1].strip("/")}">' in page
+        replace_in(site / FLIGHTS, "    txet:", "    text:")
+        wait_until(lambda: fetch(url + "topics/flights/")[0] == 200, what="the site")
 
 
 # ---- incremental builds: the preview re-renders only what a change affects, and writes what a cold build would ----
@@ -598,3 +687,199 @@ def test_the_preview_has_a_search_index_and_keeps_it_up_to_date(project, tmp_pat
                    what="the index of the edited site")
         status, page = fetch(url + "search/")
         assert status == 200 and 'data-bundle="../pagefind/"' in page
+
+
+# ---- closed to other sites: Host, Origin, the websocket, the warnings, the terminal ----
+
+def ask(url: str, host: str | None, path: str = "/", version: str = "HTTP/1.1",
+        headers: dict | None = None) -> tuple[int, str]:
+    """A request with this Host header exactly (None: none at all), over a plain socket: (status, body)."""
+    address = url.split("//")[1].strip("/")
+    name, port = address.rsplit(":", 1)
+    lines = [f"GET {path} {version}"] + ([f"Host: {host}"] if host is not None else [])
+    lines += [f"{key}: {value}" for key, value in ({"Connection": "close"} | (headers or {})).items()] + ["", ""]
+    with socket.create_connection((name.strip("[]"), int(port)), timeout=10) as conn:
+        conn.sendall("\r\n".join(lines).encode("utf-8"))
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                re.search(rb"(?i)content-length: (\d+)", answer).group(1) if b"ength" in answer else 0):
+            answer += conn.recv(65536) or b"\r\n\r\n"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+def test_only_requests_that_name_the_preview_are_answered(served):
+    site, preview, url = served
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert ask(url, host)[0] == 200, host
+        assert ask(url, host, "/livereload.js")[0] == 200, host
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for host in ("rebound.example:%d" % port, f"127.0.0.1:{port + 1}", "127.0.0.1", "localhost", f"[::1]:{port}",
+                 f"0.0.0.0:{port}", f"127.0.0.2:{port}", f"localhost.:{port}", f"preview.localhost:{port}",
+                 f"127.0.0.1:{port}@rebound.example", f"127.0.0.1:{port}, rebound.example", "", None):
+        for path in ("/", "/topics/flights/", "/livereload.js", "/_preview/errors.css", "/no/such/page"):
+            status, body = ask(url, host, path)     # 421, or tornado's own 400 for what cannot be a Host
+            assert status in (400, 421) and FACT not in body and "LiveReload" not in body, (host, path)
+        assert ask(url, host, "/livereload", headers=upgrade)[0] in (400, 421), host     # nor its websocket
+    assert ask(url, None, version="HTTP/1.0")[0] == 421     # no Host at all
+
+
+def livereload(url: str, *messages, origin: str | None = "same", host: str | None = None, replies: int = 0):
+    """Open the preview's livereload websocket with this Origin ("same": the page's own), send `messages`, read
+    `replies` messages, then (if `replies` is 0) read until the server closes it. Returns (status, replies, close
+    code): status 101 when the connection opened, else the HTTP status that refused it."""
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def talk():
+        headers = {"Host": host or url.split("//")[1].strip("/")}
+        if origin:
+            headers["Origin"] = url.rstrip("/") if origin == "same" else origin
+        try:
+            conn = await websocket_connect(HTTPRequest(url.replace("http:", "ws:") + "livereload", headers=headers,
+                                                       connect_timeout=10))
+        except HTTPClientError as exc:
+            return exc.code, [], None
+        for message in messages:
+            await conn.write_message(message, binary=isinstance(message, bytes))
+        got = []
+        while replies == 0 or len(got) < replies:
+            message = await asyncio.wait_for(conn.read_message(), 10)
+            if message is None:
+                break
+            got.append(json.loads(message))
+        code = conn.close_code
+        conn.close()
+        return 101, got, code
+
+    with ThreadPoolExecutor(1) as thread:   # a loop of its own: Playwright's may be running in this thread
+        return thread.submit(asyncio.run, talk()).result()
+
+
+HELLO = json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]})
+
+
+def test_the_websocket_accepts_only_the_previews_own_pages(served):
+    site, preview, url = served
+    port = url.rsplit(":", 1)[1].strip("/")
+    status, got, _ = livereload(url, HELLO, replies=1)
+    assert status == 101 and got[0]["command"] == "hello"
+    status, got, _ = livereload(url, HELLO, origin=f"http://localhost:{port}", host=f"localhost:{port}", replies=1)
+    assert status == 101 and got[0]["command"] == "hello"
+    assert livereload(url, HELLO, origin=None, replies=1)[0] == 101    # not a browser: no page to protect
+    for origin in ("http://rebound.example", f"http://rebound.example:{port}", "null", f"http://localhost:{port}",
+                   f"http://127.0.0.1:{int(port) + 1}", "file://", f"http://127.0.0.1:{port}.rebound.example"):
+        assert livereload(url, HELLO, origin=origin)[0] == 403, origin
+
+
+MALFORMED = ["not json", "[1, 2]", '"hello"', "{}", '{"command": 5}', '{"command": null}', "{" * 5000,
+             b"\x00\xff binary", "\x1b[2J"]
+
+
+def test_malformed_websocket_messages_close_the_socket_without_a_traceback(project, serve_process):
+    server = serve_process(project())
+    for message in MALFORMED:
+        status, got, code = livereload(server.url, HELLO, message)
+        assert status == 101 and got[0]["command"] == "hello", message
+        assert code == (1003 if isinstance(message, bytes) else 1007), (message, code)
+    assert livereload(server.url, "x" * 70_000)[2] == 1009      # too big to read
+    assert livereload(server.url, HELLO, replies=1)[1][0]["command"] == "hello"   # the server is still there
+    assert fetch(server.url)[0] == 200
+    assert server.stop() == 0
+    assert "Traceback" not in server.output() and "ERROR" not in server.output(), server.output()
+
+
+UNSPECIFIED = ["0", "0.0.0.0", "::", "::0", "0x0", "000.000.000.000", "0.0", "0:0:0:0:0:0:0:0", ""]
+
+
+def this_machines_address(family: int) -> str | None:
+    """An address of this machine other than loopback: the one a route to the documentation network leaves from."""
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1" if family == socket.AF_INET else "2001:db8::1", 9))   # sends nothing
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith(("127.", "::1")) else address
+
+
+@pytest.mark.parametrize("host", UNSPECIFIED, ids=[h or "empty" for h in UNSPECIFIED])
+def test_every_unspecified_address_warns_and_answers_this_machines_addresses(project, serve_process, host):
+    server = serve_process(project(), "--host", host)
+    assert f"warning: listening on all network interfaces ({host or '*'})" in "".join(server.err)
+    url = next(line.split()[1] for line in server.out if line.startswith("serving "))
+    ipv4 = ":" not in host or host == ""
+    assert url == (f"http://127.0.0.1:{server.port}/" if ipv4 else f"http://[::1]:{server.port}/")
+    assert fetch(url)[0] == 200
+    mine = this_machines_address(socket.AF_INET if ipv4 else socket.AF_INET6)
+    names = ["localhost", "[::1]" if not ipv4 else "127.0.0.1"] + ([f"[{mine}]" if ":" in mine else mine] if mine
+                                                                   else [])
+    for name in names:      # localhost and any address of this machine: an address cannot be rebound
+        assert ask(url, f"{name}:{server.port}")[0] == 200, name
+    for name in ("rebound.example", "0.0.0.0", "[::]", "192.0.2.200", "[2001:db8::99]", "localhost.example"):
+        assert ask(url, f"{name}:{server.port}")[0] == 421, name
+
+
+def test_a_loopback_address_is_quiet_and_named_hosts_are_answered_by_that_name(project, serve_process):
+    server = serve_process(project(), "--host", "localhost")
+    assert "warning" not in "".join(server.err)
+    assert any(line.startswith(f"serving http://localhost:{server.port}/") for line in server.out)
+    assert ask(server.url, f"localhost:{server.port}")[0] == 200
+    assert ask(server.url, f"rebound.example:{server.port}")[0] == 421
+    assert any("refused a request for Host 'rebound.example:" in line for line in server.out)
+
+
+def test_what_files_say_reaches_the_terminal_escaped(project, serve_process):
+    site = project()
+    server = serve_process(site)
+    # a key that would clear the screen, retitle the window and reverse the line; a file name that turns it red
+    replace_in(site / FLIGHTS, "    text:", '    "\\e[2J\\e]0;owned\\a\\u202eevil": 1\n    text:')
+    (site / "content/pages/\x1b[31mred.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    wait_until(lambda: fetch(server.url)[0] == 500, what="the errors")
+    wait_until(lambda: "red.md" in server.output(), what="the errors in the terminal")
+    ask(server.url, f"\x1b[31mrebound.example:{server.port}")
+    assert server.stop() == 0
+    output = server.output()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output), output
+    assert r"unknown key '\x1b[2J\x1b]0;owned\x07\u202eevil'" in output
+    assert r"content/pages/\x1b[31mred.md:2:" in output
+
+
+def test_a_reload_asks_files_again_by_content_and_pages_always(served):
+    """A file comes back 304 while its content is the same, and in full once it changed (its ETag is its content,
+    never a remembered one); fingerprinted names are kept for good; a page is always sent whole."""
+    site, preview, url = served
+    host, port = url.split("//")[1].strip("/").split(":")
+
+    def get(path: str, etag: str | None = None):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", path, headers={"If-None-Match": etag} if etag else {})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.status, response.getheader("ETag"), response.getheader("Cache-Control")
+
+    status, etag, cache = get("/static/fonts/OFL.txt")
+    assert (status, cache) == (200, "no-cache") and etag
+    assert get("/static/fonts/OFL.txt", etag)[0] == 304
+    (site / "static/fonts/OFL.txt").write_text("another licence\n")
+    wait_until(lambda: "another licence" in fetch(url + "static/fonts/OFL.txt")[1], what="the new file")
+    assert get("/static/fonts/OFL.txt", etag)[0] == 200
+    css = re.search(r'href="\.\./\.\./(static/style\.[0-9a-f]{10}\.css)"', fetch(url + "topics/flights/")[1]).group(1)
+    assert get("/" + css)[2] == "max-age=31536000, immutable"
+    status, etag, cache = get("/topics/flights/", '"anything"')
+    assert (status, etag, cache) == (200, None, "no-store")
+
+
+def test_a_folder_replaced_as_a_checkout_does_is_still_watched(project, tmp_path):
+    site = project()
+    with preview_server(site, tmp_path / "out", search=False) as (preview, url):
+        partials = site / "templates/partials"
+        shutil.copytree(partials, site / "templates/partials-new")
+        shutil.rmtree(partials)
+        os.rename(site / "templates/partials-new", partials)
+        wait_until(lambda: fetch(url + "topics/flights/")[0] == 200, what="the site after the swap")
+        replace_in(partials / "fact.html", "</", "<!-- edited in the new folder --></", 1)
+        wait_until(lambda: "edited in the new folder" in fetch(url + "topics/flights/")[1], what="the edit")
