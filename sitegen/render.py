@@ -20,6 +20,7 @@ from .search import FOLD, SEARCH_PAGE
 from .status import answer_tables
 from .sourcetext import source_paragraphs
 from .text import Formatter, isolate_latin
+from .workbench import cite_data, uncited
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
 
 FIXED_PATHS = {kind: p for kind, p in PATTERNS.items() if "{" not in p}   # pages with one address
@@ -56,8 +57,8 @@ def make_env(templates: Path) -> jinja2.Environment:
     return env
 
 
-def plan_pages(site: Site) -> list[OutPage]:
-    """Every page of the site, in a fixed order."""
+def plan_pages(site: Site, preview: bool = False) -> list[OutPage]:
+    """Every page of the site, in a fixed order; the preview has one more, the sentences no quote touches yet."""
     c = site.config
     pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
@@ -87,6 +88,9 @@ def plan_pages(site: Site) -> list[OutPage]:
                          {"fold": json.dumps(FOLD, ensure_ascii=False, sort_keys=True)}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
+    if preview:
+        pages.append(OutPage(path_of("uncited"), "uncited.html", "ما لم يُستشهد به بعد",
+                             "جمل المقالات التي لا يستشهد بها الموقع بعد، مقالًا مقالًا.", in_sitemap=False))
     pages.append(OutPage(path_of("not_found"), "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
                          in_sitemap=False))
     return pages
@@ -197,7 +201,7 @@ class Renderer:
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
                  store: FragmentStore | None = None, kept: dict | None = None, record: bool = True):
-        self.site, self.env, self.assets = site, env, assets
+        self.site, self.env, self.assets, self.preview = site, env, assets, preview
         self.recorder = Recorder()
         env.recorder = self.recorder
         self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
@@ -281,7 +285,9 @@ class Renderer:
             references=lambda: Markup(REFERENCES), backlinks=refs.backlinks_html,
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
-            paragraphs=lambda source: source_paragraphs(source, look, url, recorder),
+            paragraphs=lambda source: source_paragraphs(source, look, url, recorder, self.preview),
+            cite_data=lambda source: cite_data(source, look, url, recorder),
+            uncited=lambda source: uncited(source, look, recorder),
             supporters=lambda source: look.citers.get(source.id, []),
         )
         context.update(page.context)
@@ -330,7 +336,7 @@ def shared_context(site: Site, look: Lookups, preview: bool, recorder: Recorder)
 
     return dict(site=site, config=site.config, look=look, fmt=fmt, topics=look.ordered_topics, absolute=absolute,
                 md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
-                timeline_path=timeline_path, paths=FIXED_PATHS, csp=content_security_policy(preview),
+                timeline_path=timeline_path, paths=FIXED_PATHS, preview=preview, csp=content_security_policy(preview),
                 search_csp=content_security_policy(preview, search=True))
 
 
