@@ -109,7 +109,17 @@
     none.hidden = who.size > 0;
     const fresh = panel.hidden;
     panel.hidden = false;
-    if (fresh) say(panel.dataset.ready);
+    if (fresh) {
+      say(panel.dataset.ready);
+      uncover();
+    }
+  }
+
+  // A panel that comes up over the selected words scrolls them above it.
+  function uncover() {
+    const words = document.getSelection().getRangeAt(0).getBoundingClientRect();
+    const over = words.bottom - panel.getBoundingClientRect().top;
+    if (over > 0) window.scrollBy({top: over + 16});
   }
 
   function hide() {
@@ -139,13 +149,20 @@
     show(s, e);
   }
 
-  // selectionchange fires for every step of a drag: the panel is brought up to date once per frame.
-  let queued = false;
-  document.addEventListener("selectionchange", () => {
-    if (queued) return;
+  // selectionchange fires for every step of a drag: the panel is brought up to date once per frame, and not while
+  // a mouse button is held (the panel appearing under the pointer would take the drag); touch and keyboard
+  // selections change without a held button.
+  let queued = false, dragging = false;
+  const later = () => {
+    if (queued || dragging) return;
     queued = true;
     requestAnimationFrame(() => { queued = false; update(); });
-  });
+  };
+  document.addEventListener("selectionchange", later);
+  document.addEventListener("pointerdown", event => { dragging = event.pointerType === "mouse" && event.button === 0; });
+  for (const type of ["pointerup", "pointercancel"]) {
+    document.addEventListener(type, () => { if (dragging) { dragging = false; later(); } });
+  }
 
   panel.querySelector(".cite-copy").addEventListener("click", async () => {
     try {
