@@ -11,13 +11,11 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from conftest import ROOT
 from helpers import replace_in, tree
 from sitegen import build
 from sitegen.reuse import Reuse
-from tools.checks import read_page, vnu_command
+from tools.checks import read_page, vnu_errors
 
 URL = "http://127.0.0.1:8000/"
 PREVIEW_ONLY = ["data-at=", 'class="uncited"', 'id="cite-data"', "cite-panel", "workbench", "preview/uncited"]
@@ -122,13 +120,5 @@ def test_preview_pages_pass_the_nu_html_checker(project, tmp_path):
     assert build(root, tmp_path / "preview", preview=True).ok
     files = [tmp_path / "preview" / p for p in ("sources/one/index.html", "sources/index.html",
                                                 "preview/uncited/index.html", "preview/workbench.css")]
-    command = vnu_command() + ["--errors-only", "--also-check-css", "--format", "json", "--exit-zero-always",
-                               *map(str, files)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    try:
-        messages = json.loads(done.stderr)["messages"]
-    except ValueError:
-        pytest.fail(f"the Nu Html Checker did not answer in JSON:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    errors = [f"{m.get('url', '').rsplit('/', 2)[-1]}:{m.get('lastLine', '?')}: {m['message']}"
-              for m in messages if m.get("type") in ("error", "non-document-error")]
+    errors = vnu_errors(files)
     assert not errors, "\n".join(errors)
