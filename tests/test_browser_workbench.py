@@ -130,6 +130,7 @@ def test_a_mouse_drag_and_keyboard_steps_give_the_selected_words(workbench, page
     assert page.evaluate("() => document.activeElement.className") == "cite-copy"
     page.keyboard.press("Escape")
     page.wait_for_function("() => document.getElementById('cite-panel').hidden")
+    assert page.evaluate("() => document.activeElement.tagName") == "MAIN"
 
 
 def test_the_panel_names_the_facts_citing_an_overlapping_passage_and_an_earlier_occurrence(workbench, page):

@@ -89,7 +89,10 @@
   }
 
   function show(s, e) {
-    code.textContent = `- source: ${data.source}\n  quote: ${yamlQuoted(text.slice(s, e))}`;
+    // the quote's words in an isolate of their own direction, so Arabic reads right to left inside the YAML line
+    const words = document.createElement("bdi");
+    words.textContent = yamlQuoted(text.slice(s, e)).slice(1, -1);
+    code.replaceChildren(`- source: ${data.source}\n  quote: "`, words, '"');
     panel.dataset.start = point(s);
     panel.dataset.end = point(e);
     const first = lineOf(s), last = lineOf(e);
@@ -123,6 +126,8 @@
   }
 
   function hide() {
+    const main = document.querySelector("main");   // focus leaves the panel it hides for where the reader was
+    if (main && panel.contains(document.activeElement)) main.focus({preventScroll: true});
     panel.hidden = true;
     delete panel.dataset.start;
     delete panel.dataset.end;
