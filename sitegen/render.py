@@ -285,6 +285,7 @@ class Renderer:
             references=lambda: Markup(REFERENCES), backlinks=refs.backlinks_html,
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
+            preview=self.preview,
             paragraphs=lambda source: source_paragraphs(source, look, url, recorder, self.preview),
             cite_data=lambda source: cite_data(source, look, url, recorder),
             uncited=lambda source: uncited(source, look, recorder),
@@ -336,7 +337,7 @@ def shared_context(site: Site, look: Lookups, preview: bool, recorder: Recorder)
 
     return dict(site=site, config=site.config, look=look, fmt=fmt, topics=look.ordered_topics, absolute=absolute,
                 md=fmt.markdown, md_inline=fmt.markdown_inline, digits=fmt.digits, date=fmt.date,
-                timeline_path=timeline_path, paths=FIXED_PATHS, preview=preview, csp=content_security_policy(preview),
+                timeline_path=timeline_path, paths=FIXED_PATHS, csp=content_security_policy(preview),
                 search_csp=content_security_policy(preview, search=True))
 
 
