@@ -122,3 +122,14 @@ def test_preview_pages_pass_the_nu_html_checker(project, tmp_path):
                                                 "preview/uncited/index.html", "preview/workbench.css")]
     errors = vnu_errors(files)
     assert not errors, "\n".join(errors)
+
+
+def test_in_excerpt_mode_the_list_has_no_links_and_source_pages_no_panel(project, tmp_path):
+    root = project()
+    replace_in(root / "site.yaml", "digits: arab", "digits: arab\nsource_text: excerpts")
+    report = build(root, tmp_path / "preview", preview=True)
+    assert report.ok, report.errors     # every link of the preview leads somewhere
+    listed = (tmp_path / "preview/preview/uncited/index.html").read_text(encoding="utf-8")
+    assert "<li>السطر ٦: وقال المتحدث إن المحادثات كانت “بناءة”.</li>" in listed
+    page = (tmp_path / "preview/sources/one/index.html").read_text(encoding="utf-8")
+    assert "cite-panel" not in page and "data-at=" not in page and 'class="uncited"' not in page
