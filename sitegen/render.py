@@ -18,7 +18,7 @@ from .parallel import can_fork, in_two, start_forked
 from .references import References
 from .search import FOLD, SEARCH_PAGE
 from .status import answer_tables
-from .sourcetext import source_paragraphs
+from .sourcetext import quoted_spans, source_paragraphs
 from .text import Formatter, isolate_latin
 from .workbench import cite_data, uncited
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
@@ -166,6 +166,7 @@ def site_tables(site: Site) -> dict:
         "facts_by_speaker": group(facts, lambda f: f.all_speakers()),   # the claims each person or body made
         "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
         "citing": citing(facts + entities), "citers": group(facts + entities, cited_sources),
+        "quoted": quoted_spans(site),
         "ordered_topics": ordered_topics(site),
         "disputed": [f for f in facts if f.variants], "meetings": meetings,
         "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],

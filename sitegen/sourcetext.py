@@ -105,6 +105,15 @@ def sentences(line: str, begin: int) -> list[tuple[int, int]]:
     return out
 
 
+def quoted_spans(site) -> dict[str, list[tuple[int, int]]]:
+    """source id -> the (start, end) of every passage of it a fact or entity quotes, in order, each once."""
+    found: dict[str, set] = {}
+    for c in site.citations():
+        if c.start >= 0:
+            found.setdefault(c.source_id, set()).add((c.start, c.end))
+    return {source_id: sorted(spans) for source_id, spans in found.items()}
+
+
 def uncited_sentences(source: Source, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """(line, start, end) of every sentence of the article's body that no quote (start, end) overlaps: what the
     preview marks and lists, and `build.py stats` prints."""

@@ -9,7 +9,7 @@ from .citations import resolve_citations
 from .lint import warnings
 from .load import load
 from .model import Error, Site
-from .sourcetext import uncited_sentences
+from .sourcetext import quoted_spans, uncited_sentences
 from .validate import validate
 
 
@@ -25,10 +25,7 @@ def stats(root: Path) -> tuple[str, list[Error]]:
 
 def uncited(site: Site) -> dict[str, list[tuple[int, str]]]:
     """For each source id, the (line, text) of every sentence of its body no resolved citation overlaps."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for c in site.citations():
-        if c.start >= 0:
-            spans.setdefault(c.source_id, []).append((c.start, c.end))
+    spans = quoted_spans(site)
     return {s.id: [(line, s.text[a:b]) for line, a, b in uncited_sentences(s, spans.get(s.id, []))]
             for s in site.sources}
 

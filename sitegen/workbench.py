@@ -39,13 +39,10 @@ def cite_data(source: Source, look, url, recorder) -> dict:
 
 
 def uncited(source: Source, look, recorder) -> list[Uncited]:
-    """The sentences of the article's body no quote touches, each with where it is marked on its page. What its
-    citers say is not read: a fact's text edited leaves this list as it was."""
+    """The sentences of the article's body no quote touches, each with where it is marked on its page. Only where
+    the article is quoted is read, not by what: a fact's text edited leaves this list as it was."""
     recorder.whole(source)
-    for item in look.citers.get(source.id, []):
-        for name in ("citations", "variants"):   # an entity is read whole whatever is named (deps.WHOLE)
-            recorder.read(item, name)
-    spans = [(s.start, s.end) for s in spans_of(source, look)]
+    spans = look.quoted.get(source.id, [])
     shown = look.site.config.source_text == "full"
     return [Uncited(line, source.text[a:b],
                     path_of("passage", source_id=source.id, anchor=uncited_anchor(a, b)) if shown else "")
