@@ -1,13 +1,13 @@
-"""Stage 3, resolve citations: find each quote in its article, record its offsets and paragraph, and name the
-closest passage when a quote is not there."""
+"""Stage 3, resolve citations: find each quote in its article, record its offsets and paragraph, and say how a
+quote that is not there differs from the closest passage (quotediff)."""
 from __future__ import annotations
 
 import bisect
-import difflib
 import hashlib
 import re
 
 from .model import Citation, Error, Site, Source
+from .quotediff import difference
 from .validate import PARTS
 
 
@@ -62,31 +62,6 @@ def locate(quote: str, source: Source, flat: FlatText, starts: list[int]) -> tup
     return found
 
 
-def closest_passage(quote: str, source: Source) -> tuple[int, str]:
-    """The seed line and passage most like the quote, for the editor to copy from."""
-    wanted = " ".join(quote.split())
-    best = (0.0, 1, "")
-    for number, line in enumerate(source.lines(), 1):
-        line = " ".join(line.split())
-        if not line:
-            continue
-        matcher = difflib.SequenceMatcher(None, wanted, line, autojunk=False)
-        block = matcher.find_longest_match(0, len(wanted), 0, len(line))
-        begin = max(0, block.b - block.a)
-        window = line[begin:begin + len(wanted)]
-        # widen to whole words so the hint can be copied as it stands
-        while begin > 0 and not line[begin - 1].isspace():
-            begin -= 1
-        end = begin + len(window)
-        while end < len(line) and not line[end].isspace():
-            end += 1
-        window = line[begin:end]
-        score = difflib.SequenceMatcher(None, wanted, window, autojunk=False).ratio()
-        if score > best[0]:
-            best = (score, number, window)
-    return best[1], best[2]
-
-
 def resolve_citations(site: Site, known: dict | None = None, table: dict | None = None) -> list[Error]:
     """Set start, end and paragraph of every citation; one error per quote that is not in its article.
 
@@ -111,11 +86,13 @@ def resolve_citations(site: Site, known: dict | None = None, table: dict | None 
         key = (keys[source.id], cite.quote)
         found = table.get(key) or known.get(key)
         if found is None:
-            if source.id not in flats:
-                flats[source.id], starts[source.id] = FlatText(source.text), line_starts(source.text)
+            if source.id not in starts:
+                starts[source.id] = line_starts(source.text)
+                if source.id not in flats:    # not_found() may have made it, looking in other articles
+                    flats[source.id] = FlatText(source.text)
             at = locate(cite.quote, source, flats[source.id], starts[source.id])
             if at is None:
-                errors.append(not_found(cite, source))
+                errors.append(not_found(cite, source, site.sources, flats))
                 continue
             found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
         table[key] = found
@@ -133,15 +110,26 @@ def outside_body(cite: Citation, source: Source, line_count: int) -> Error | Non
         return None   # validate() reports the body itself
     in_body = first <= cite.paragraph <= last
     if in_body and cite.part in PARTS:   # an unknown part is validate()'s error
-        return cite.where.error(f"quote is in the body of {source.id} (lines {first}-{last}), not its "
-                                f"{cite.part}: remove 'part'")
+        return cite.at("part").error(f"quote is in the body of {source.id} (lines {first}-{last}), not its "
+                                     f"{cite.part}: remove 'part'")
     if not in_body and not cite.part:
-        return cite.where.error(f"quote is outside the body of {source.id} (line {cite.paragraph}, body is lines "
-                                f"{first}-{last}): quote the article, or say which part this is with 'part:'")
+        return cite.at("quote").error(f"quote is outside the body of {source.id} (line {cite.paragraph}, body is "
+                                      f"lines {first}-{last}): quote the article, or say which part this is with "
+                                      "'part:'")
     return None
 
 
-def not_found(cite: Citation, source: Source) -> Error:
-    line, passage = closest_passage(cite.quote, source)
-    hint = f"; closest passage (seeds/{source.seed} line {line}): «{passage}»" if passage else ""
-    return cite.where.error(f"quote not found in {source.id}{hint}")
+def not_found(cite: Citation, source: Source, sources: list[Source], flats: dict[str, FlatText]) -> Error:
+    """At the quote's own line: the article that has the quote word for word when it is another one (a source id
+    copied from the citation above), else the closest passage with the words that differ marked, and why."""
+    for other in sources:
+        if other.id != source.id:
+            if other.id not in flats:
+                flats[other.id] = FlatText(other.text)
+            at = next(flats[other.id].find_all(cite.quote), None)
+            if at:
+                line = other.text.count("\n", 0, at[0]) + 1
+                return cite.at("quote").error(f"quote not found in {source.id}, but it is in {other.id} "
+                                              f"(seeds/{other.seed} line {line}): cite source '{other.id}'")
+    return cite.at("quote").marked([("", f"quote not found in {source.id}")]
+                                   + difference(cite.quote, source.text, source.seed))

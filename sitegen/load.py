@@ -107,7 +107,7 @@ class _Reader:
             data = self.fields(item, line, "a citation", CITATION_FIELDS)
             if data:
                 out.append(Citation(data["source"].strip(), data["quote"], self.where(line),
-                                    part=data.get("part", "").strip()))
+                                    part=data.get("part", "").strip(), key_lines=item.key_lines))
         if not seq:
             self.errors.append(Error(self.rel, seq.line, f"{what} needs at least one citation"))
         return out

@@ -7,12 +7,29 @@ from pathlib import Path
 from .urls import path_of
 
 
+# How a part of a message that marks words is written as plain text (git's --word-diff=plain): the same on a
+# terminal, in a log and in the preview, which marks them up instead. A "passage" part holds parts of its own.
+MARKS = {"quote": ("[-", "-]"), "article": ("{+", "+}"), "passage": ("«", "»")}
+
+
+def plain(parts) -> str:
+    """A message from its (kind, text) parts: "" and "same" as they are, the others between their marks."""
+    out = []
+    for kind, text in parts:
+        start, end = MARKS.get(kind, ("", ""))
+        out += [start, plain(text) if kind == "passage" else text, end]
+    return "".join(out)
+
+
 @dataclass(frozen=True, order=True)
 class Error:
-    """One thing an editor must fix: a project-relative path, a 1-based line (0 when unknown) and a message."""
+    """One thing an editor must fix: a project-relative path, a 1-based line (0 when unknown) and a message.
+    `parts` is the message again as (kind, text) pieces when it marks words (a quote against the article's
+    passage, see MARKS and quotediff.difference), for the preview to show them marked; () when it marks none."""
     path: str
     line: int
     message: str
+    parts: tuple = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
@@ -26,6 +43,11 @@ class Where:
 
     def error(self, message: str) -> Error:
         return Error(self.path, self.line, message)
+
+    def marked(self, parts) -> Error:
+        """An error whose message marks words: written plainly, and kept in parts."""
+        parts = tuple(parts)
+        return Error(self.path, self.line, plain(parts), parts)
 
 
 @dataclass
@@ -44,6 +66,11 @@ class Citation:
     end: int = -1
     paragraph: int = 0          # the seed line (1-based) holding the start of the quote
     part: str = ""              # the part of the page outside the article body it quotes (a byline, say), or ""
+    key_lines: dict = field(default_factory=dict, compare=False, repr=False)   # key -> its line, for errors
+
+    def at(self, key: str) -> Where:
+        """Where a key of the citation is written ('source', 'quote', 'part'), else the citation itself."""
+        return Where(self.where.path, self.key_lines.get(key, self.where.line))
 
     @property
     def anchor(self) -> str:

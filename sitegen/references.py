@@ -33,9 +33,10 @@ class Reference:
 class References:
     """Filled while a page renders: `marker(citation)` numbers it, `items()` lists what was numbered."""
 
-    def __init__(self, page_path: str, look, fmt, note=lambda citation: ""):
+    def __init__(self, page_path: str, look, fmt, note, markers: MarkerTemplate):
         self.page_path = page_path
-        self.note = note            # citation -> its popover's HTML for this page (quote, article, date, link)
+        self.note = note            # citation -> what its marker opens on this page (quote, article, date, link)
+        self.markers = markers
         self.look = look
         self.fmt = fmt
         self._by_source: dict[str, Reference] = {}
@@ -56,25 +57,13 @@ class References:
         return ref, use
 
     def marker_html(self, citation: Citation) -> Markup:
-        """The numbered marker in the text: a button opening the quote in a popover beside it (no script needed:
-        HTML popover); its id is where the reference list's backlink returns."""
+        """The numbered marker in the text, opening the quote below its line (partials/footnotes.html marker())."""
         return Markup(self.marker_text(citation))
 
     def marker_text(self, citation: Citation) -> str:
         """marker_html() as a plain string, for joining thousands of them into a page."""
         ref, use = self.marker(citation)
-        number = self.fmt.digits(ref.number)
-        return (f'<sup class="marker"><button type="button" id="{use.marker_id}" popovertarget="{use.marker_id}-note" '
-                f'aria-label="المرجع {number}">[{number}]</button></sup><span class="note" id="{use.marker_id}-note" '
-                f'popover>{self.note(citation)}</span>')
-
-    def backlinks_html(self, ref: Reference) -> Markup:
-        """The way back from a reference to its markers: one arrow, or a letter per use."""
-        if len(ref.uses) == 1:
-            return Markup(f'        <a href="#{ref.uses[0].marker_id}" aria-label="عودة إلى موضع الاستشهاد">↑</a>')
-        return Markup("\n".join(["        ↑"] + [
-            f'        <a href="#{use.marker_id}" aria-label="عودة إلى الاستشهاد {use.letter}">{use.letter}</a>'
-            for use in ref.uses]))
+        return self.markers.fill(self.fmt.digits(ref.number), use.marker_id, self.note(citation))
 
     def items(self) -> list[Reference]:
         """The references in number order, each use lettered when its source is cited more than once."""
@@ -90,3 +79,24 @@ def letter(index: int) -> str:
     """أ, ب, … then أأ, أب, … for very long lists."""
     n = len(ARABIC_LETTERS)
     return ARABIC_LETTERS[index] if index < n else letter(index // n - 1) + ARABIC_LETTERS[index % n]
+
+
+class MarkerTemplate:
+    """The marker() macro of partials/footnotes.html, rendered once with placeholders and then filled in by
+    str.format for each marker: a page holds thousands of markers, too many to call a macro for each."""
+
+    FIELDS = ("number", "marker_id", "note")
+
+    def __init__(self, env):
+        self.env = env
+        self._format: str | None = None
+
+    def fill(self, number: str, marker_id: str, note: str) -> str:
+        if self._format is None:
+            tokens = {name: f"\x00{name}\x00" for name in self.FIELDS}    # escaped content never holds a NUL
+            module = self.env.get_template("partials/footnotes.html").make_module({})
+            html = str(module.marker(*map(Markup, tokens.values()))).replace("{", "{{").replace("}", "}}")
+            for name, token in tokens.items():
+                html = html.replace(token, "{" + name + "}")
+            self._format = html
+        return self._format.format(number=number, marker_id=marker_id, note=note)

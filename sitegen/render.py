@@ -15,7 +15,7 @@ from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
-from .references import References
+from .references import MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
 from .status import answer_tables
 from .sourcetext import quoted_spans, source_paragraphs
@@ -32,8 +32,8 @@ class OutPage:
     """One page to render: where it goes, which template, and what the template is given."""
     path: str                           # output path, e.g. "topics/flights/index.html"
     template: str
-    title: str
-    description: str
+    title: str = ""                     # a page about one thing has its name; others name themselves in their
+    description: str = ""               # template (blocks page_title and description of base.html)
     context: dict = field(default_factory=dict)
     in_sitemap: bool = True
 
@@ -63,36 +63,23 @@ def plan_pages(site: Site, preview: bool = False) -> list[OutPage]:
     pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
         pages.append(OutPage(topic.path, "topic.html", topic.title, _plain(topic.summary), {"topic": topic}))
-    parts = timeline_parts(site)
-    for part in parts:
-        pages.append(OutPage(timeline_path(part.number), "timeline.html",
-                             "الخط الزمني" + (f" ({part.number} من {len(parts)})" if len(parts) > 1 else ""),
-                             "كل حدث مؤرخ في المقالات، مرتبًا بالتاريخ ومع مصدره.", {"part": part}))
-    pages.append(OutPage(path_of("disagreements"), "disagreements.html", "كيف تختلف المصادر",
-                         "المواضع التي تختلف فيها المقالات في لقب أو تهجئة أو تاريخ أو رواية، جنبًا إلى جنب."))
-    pages.append(OutPage(path_of("issues"), "issues.html", "بين الجولات",
-                         "كل قضية من قضايا المحادثات من اجتماع إلى آخر: ما اقتُرح وما اتُّفق عليه وما بقي عالقًا."))
-    pages.append(OutPage(path_of("entities"), "entities.html", "الأشخاص والممتلكات والاجتماعات",
-                         "كل اسم تذكره المقالات، بتهجئاته وألقابه كما وردت في كل مصدر."))
+    for part in timeline_parts(site):
+        pages.append(OutPage(timeline_path(part.number), "timeline.html", context={"part": part}))
+    pages.append(OutPage(path_of("disagreements"), "disagreements.html"))
+    pages.append(OutPage(path_of("issues"), "issues.html"))
+    pages.append(OutPage(path_of("entities"), "entities.html"))
     for entity in site.entities():
-        pages.append(OutPage(entity.path, "entity.html", entity.name,
-                             f"{entity.name}: التهجئات والألقاب كما وردت في المصادر، والوقائع التي تذكره.",
-                             {"entity": entity}))
-    pages.append(OutPage(path_of("sources"), "sources.html", "المصادر",
-                         "المقالات التي تستند إليها كل واقعة في هذا الموقع."))
+        pages.append(OutPage(entity.path, "entity.html", entity.name, context={"entity": entity}))
+    pages.append(OutPage(path_of("sources"), "sources.html"))
     for source in site.sources:
-        pages.append(OutPage(source.path, "source.html", source.headline or source.name,
-                             f"نص المقال «{source.headline or source.name}» مع إبراز كل مقطع يستشهد به الموقع.",
-                             {"source": source}))
-    pages.append(OutPage(SEARCH_PAGE, "search.html", "البحث", "ابحث في وقائع الموقع وأسمائه ومقالاته بأي تهجئة.",
-                         {"fold": json.dumps(FOLD, ensure_ascii=False, sort_keys=True)}, in_sitemap=False))
+        pages.append(OutPage(source.path, "source.html", source.headline or source.name, context={"source": source}))
+    fold = json.dumps(FOLD, ensure_ascii=False, sort_keys=True)
+    pages.append(OutPage(SEARCH_PAGE, "search.html", context={"fold": fold}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
     if preview:
-        pages.append(OutPage(path_of("uncited"), "uncited.html", "ما لم يُستشهد به بعد",
-                             "جمل المقالات التي لا يستشهد بها الموقع بعد، مقالًا مقالًا.", in_sitemap=False))
-    pages.append(OutPage(path_of("not_found"), "404.html", "الصفحة غير موجودة", "لا توجد صفحة بهذا العنوان.",
-                         in_sitemap=False))
+        pages.append(OutPage(path_of("uncited"), "uncited.html", in_sitemap=False))
+    pages.append(OutPage(path_of("not_found"), "404.html", in_sitemap=False))
     return pages
 
 
@@ -211,6 +198,7 @@ class Renderer:
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
                               self.digests if record else ByIdentity())
+        self.markers = MarkerTemplate(env)
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
@@ -269,7 +257,8 @@ class Renderer:
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder
-        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path))
+        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path),
+                          markers=self.markers)
 
         def url(target) -> str:
             if not isinstance(target, str):
@@ -283,7 +272,7 @@ class Renderer:
             self.shared, page=page, refs=refs, url=url, asset=lambda name: url(asset_path(self.assets, name)),
             canonical=self.shared["absolute"](page.path), cite=refs.marker_html,
             fact=lambda f, show_topic=False: self.made.fact_html(f, refs, page.path, show_topic),
-            references=lambda: Markup(REFERENCES), backlinks=refs.backlinks_html,
+            references=lambda: Markup(REFERENCES),
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
             preview=self.preview,

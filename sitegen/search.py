@@ -38,8 +38,8 @@ BUNDLE = "pagefind/"            # the search page's data-bundle names this folde
 WANTED = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.ar.", "pagefind.", "index/", "fragment/",
           "filter/")            # the JS API and the index; not Pagefind's own UI files, which the site does not use
 # How much a name counts against a word of a sentence (1): an entity's own names are its title, above Pagefind's h1
-# (7), so a name query puts the person first; the names of the entities a fact mentions count thrice, so the fact
-# is found by every spelling of them and ranks above a passing mention.
+# (7); the names of the entities a fact mentions count thrice, so the fact is found by every spelling of them and
+# ranks above a passing mention.
 OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 
 
@@ -61,18 +61,27 @@ def records(site: Site) -> list[Record]:
     sources = {s.id: s for s in site.sources}
     out = []
     for topic in (topics[i] for i in site.config.topics if i in topics):   # in navigation order
-        out.append(_record(from_root("", topic.path), "موضوع", topic.title, topic.summary, topic=topic.title))
+        out.append(_record(from_root("", topic.path), "topic", topic.title, topic.summary, topic=topic.title))
         out += [fact_record(fact, topic, entities, sources) for fact in topic.facts]
-    for entity in site.entities():
-        names = [entity.name] + [v.text for v in entity.names]
-        out.append(_record(from_root("", entity.path), "اسم", entity.name, " ".join(v.text for v in entity.roles),
-                           names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title))
+    out += [entity_record(entity, topics) for entity in site.entities()]
     for page in site.pages:
-        out.append(_record(from_root("", page.path), "صفحة", page.title, page.description + " " + _plain(page.body)))
+        out.append(_record(from_root("", page.path), "page", page.title, page.description + " " + _plain(page.body)))
     for source in site.sources:
-        out.append(_record(from_root("", source.path), "مقال", source.name,
+        out.append(_record(from_root("", source.path), "article", source.name,
                            " ".join(x for x in (source.headline, source.outlet, source.author) if x)))
     return out
+
+
+def entity_record(entity, topics: dict) -> Record:
+    """A person, property, organisation or meeting, found by every name the articles give it. The search page puts
+    it first when the query names it (static/search.js): a person by any words of one of their names, a family name
+    alone included; anything else by one of its names whole («روسيا», «بايونير بوينت»), as their words alone name
+    nothing; a meeting only by the site's name for it, the articles' being descriptions («المحادثات»)."""
+    names = [entity.name] + [v.text for v in entity.names]
+    return _record(from_root("", entity.path), "entity", entity.name, " ".join(v.text for v in entity.roles),
+                   names=names, weight=OWN_NAME_WEIGHT, topic=topics[entity.topic_id].title,
+                   naming=("words" if entity.kind == "person" else "whole",
+                           [entity.name] if entity.kind == "meeting" else names))
 
 
 def fact_record(fact, topic, entities: dict, sources: dict) -> Record:
@@ -80,21 +89,25 @@ def fact_record(fact, topic, entities: dict, sources: dict) -> Record:
     cited = dict.fromkeys(c.source_id for c in fact.all_citations())
     names = [v.text for ident in fact.entity_ids for v in entities[ident].names]
     names += [entities[ident].name for ident in fact.entity_ids]
-    return _record(from_root("", fact.path), "واقعة", _plain(fact.text), " ".join(_plain(v.text) for v in fact.variants),
+    return _record(from_root("", fact.path), "fact", _plain(fact.text), " ".join(_plain(v.text) for v in fact.variants),
                    names=names, weight=MENTIONED_NAME_WEIGHT, topic=topic.title,
                    sources=[_source_name(sources[s]) for s in cited])
 
 
 def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), weight: int = 1, topic: str = "",
-            sources: list[str] = ()) -> Record:
+            sources: list[str] = (), naming: tuple[str, list[str]] | None = None) -> Record:
+    """kind: topic, fact, entity, page or article, which the search page names in words (templates/search.html)."""
     e = html.escape
     meta = [("url", "/" + url), ("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
     meta += [("sources", "، ".join(sources))] if sources else []
-    if weight == OWN_NAME_WEIGHT:   # the search page puts a name typed as the articles write it first
-        meta.append(("names", "|".join(dict.fromkeys(fold(n) for n in names))))
+    filters = [("topic", topic)] if kind == "fact" else []
+    if naming:  # the search page asks for these records on their own (filter "named") and matches these names
+        how, matched = naming
+        meta += [("names", "|".join(dict.fromkeys(" ".join(fold(n).split()) for n in matched))), ("naming", how)]
+        filters.append(("named", "1"))
     parts = ['<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title></head><body>']
     parts += [f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta]
-    parts += [f'<span data-pagefind-filter="topic">{e(topic)}</span>'] if kind == "واقعة" else []
+    parts += [f'<span data-pagefind-filter="{k}">{e(v)}</span>' for k, v in filters]
     parts.append(f"<main data-pagefind-body><p>{e(fold(title))}</p><p>{e(fold(text))}</p>")
     if names:
         unique = " ".join(dict.fromkeys(fold(n) for n in names))
@@ -136,9 +149,9 @@ def pagefind_bundle(recs: list[Record]) -> dict[str, bytes]:
     return stable(bundle)
 
 
-# Pagefind writes a filter's values in hash-map order, so its filter file, and the metadata file naming it, differ
-# from run to run (Pagefind issue 638; its other files are stable since 1.3). The build must not: the values are
-# put in one order and the two files renamed after their new contents.
+# Pagefind writes a filter's values, and the list of filters, in hash-map order, so its filter files and the metadata
+# file naming them differ from run to run (Pagefind issue 638; its other files are stable since 1.3). The build must
+# not: values and filters are put in one order and the files renamed after their new contents.
 CHUNK_HEAD = b"pagefind_dcd"    # how Pagefind's gzipped CBOR files begin
 
 
@@ -156,7 +169,7 @@ def stable(bundle: dict[str, bytes]) -> dict[str, bytes]:
         meta = gzip.decompress(bundle.pop(f"pagefind.{old}.pf_meta"))
         for before, after in renames.items():   # same length: the CBOR around them stays valid
             meta = meta.replace(before.encode(), after.encode())
-        data = gzip.compress(meta, mtime=0)
+        data = gzip.compress(_sorted_filter_list(meta, set(renames.values())), mtime=0)
         language["hash"] = old.split("_")[0] + "_" + hashlib.sha256(data).hexdigest()[:len(old.split("_")[1])]
         bundle[f"pagefind.{language['hash']}.pf_meta"] = data
     bundle["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
@@ -166,14 +179,31 @@ def stable(bundle: dict[str, bytes]) -> dict[str, bytes]:
 def _sorted_filter(raw: bytes) -> bytes:
     """A filter file, [name, [[value, [page, ...]], ...]] in CBOR, with its values in byte order."""
     body = raw[len(CHUNK_HEAD):]
-    name_end = _cbor_end(body, 1)
-    count, first = _cbor_head(body, name_end)
-    items, pos = [], first
+    return CHUNK_HEAD + _sorted_array(body, _cbor_end(body, 1))
+
+
+def _sorted_filter_list(raw: bytes, files: set[str]) -> bytes:
+    """The metadata file, an array in CBOR, with its list of filters ([[name, file], ...]: the item whose
+    entries name these filter files) in byte order."""
+    body = raw[len(CHUNK_HEAD):]
+    count, pos = _cbor_head(body, 0)
     for _ in range(count):
         end = _cbor_end(body, pos)
-        items.append(body[pos:end])
+        if body[pos] >> 5 == 4 and files and all(f.encode() in body[pos:end] for f in files):
+            return CHUNK_HEAD + _sorted_array(body, pos)
         pos = end
-    return CHUNK_HEAD + body[:first] + b"".join(sorted(items)) + body[pos:]
+    return raw
+
+
+def _sorted_array(data: bytes, at: int) -> bytes:
+    """data with the items of the CBOR array at `at` in byte order."""
+    count, first = _cbor_head(data, at)
+    items, pos = [], first
+    for _ in range(count):
+        end = _cbor_end(data, pos)
+        items.append(data[pos:end])
+        pos = end
+    return data[:first] + b"".join(sorted(items)) + data[pos:]
 
 
 def _cbor_head(data: bytes, pos: int) -> tuple[int, int]:

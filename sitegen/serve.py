@@ -299,6 +299,6 @@ ERROR_CSP = (f"default-src 'none'; "
 
 def error_page(errors: list[Error]) -> bytes:
     """Every error as `file:line: message`, one per line, as the command line prints them."""
-    items = [dict(zip(("where", "message"), str(error).partition(": ")[::2])) for error in errors]
+    items = [dict(zip(("where", "message"), str(error).partition(": ")[::2]), parts=error.parts) for error in errors]
     return ERROR_TEMPLATES.get_template("error.html").render(
         csp=ERROR_CSP, style=Markup(ERROR_STYLE), errors=items).encode("utf-8")

@@ -126,9 +126,9 @@ def check_references(site: Site) -> list[Error]:
         errors += check_variants(fact) + check_speakers(fact, entities)
     for cite in site.citations():
         if cite.source_id not in sources:
-            errors.append(cite.where.error(_unknown("source", cite.source_id, sources)))
+            errors.append(cite.at("source").error(_unknown("source", cite.source_id, sources)))
         if cite.part and cite.part not in PARTS:
-            errors.append(cite.where.error(f"'part' must be one of: {', '.join(PARTS)} (got '{cite.part}')"))
+            errors.append(cite.at("part").error(f"'part' must be one of: {', '.join(PARTS)} (got '{cite.part}')"))
     return errors
 
 

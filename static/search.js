@@ -9,6 +9,7 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const row = document.getElementById("search-result");
 const fold = JSON.parse(box.dataset.fold);
+const kinds = JSON.parse(box.dataset.kinds);
 const root = new URL(box.dataset.root, location.href);
 const MAX_RESULTS = 20;
 
@@ -42,7 +43,7 @@ function marked(text, words) {
 function result(data, words) {
   const li = row.content.firstElementChild.cloneNode(true);
   const meta = data.meta;
-  li.querySelector(".result-kind").textContent = meta.kind;
+  li.querySelector(".result-kind").textContent = kinds[meta.kind] ?? "";
   if (meta.topic) li.querySelector(".result-topic span").textContent = meta.topic;
   else li.querySelector(".result-topic").remove();
   if (meta.sources) li.querySelector(".result-sources span").textContent = meta.sources;
@@ -54,14 +55,35 @@ function result(data, words) {
 }
 
 let latest = 0;
-// A query that is a name, or part of one, as an article writes it brings that person's (or place's) own page
-// first: Pagefind ranks the many facts that mention a name above the one page about it.
-function namedFirst(found, words) {
-  const isNamed = (data) => (data.meta.names || "").split("|").some((name) => {
-    const parts = name.split(/\s+/);
-    return words.every((word) => parts.includes(word));
-  });
-  return [...found.filter(isNamed), ...found.filter((data) => !isNamed(data))];
+// A query that names a person or thing, as an article writes it, brings its own page first: a person by any words
+// of one of their names (a family name alone), anything else by one of its names whole (sitegen/search.py). Pagefind
+// ranks the many facts that mention a name above the one page about it, and may rank that page below the results
+// shown, so the pages about names are asked for on their own (filter "named") and those the query names go first.
+const MAX_NAMED = 20;
+
+function names(data, words) {
+  const all = (data.meta.names || "").split("|");
+  if (data.meta.naming === "words") {
+    return all.some((name) => { const parts = name.split(" "); return words.every((word) => parts.includes(word)); });
+  }
+  return all.includes(words.join(" "));
+}
+
+async function namedBy(api, words) {
+  const named = await api.search(words.join(" "), { filters: { named: "1" } });
+  const pages = await Promise.all(named.results.slice(0, MAX_NAMED).map((r) => r.data()));
+  return pages.filter((data) => names(data, words));
+}
+
+// The number of results, and the first MAX_RESULTS of them: the pages the query names, then Pagefind's order.
+async function results(api, words) {
+  const asked = api.search(words.join(" "), topic.value ? { filters: { topic: topic.value } } : {});
+  const named = topic.value ? [] : namedBy(api, words);     // a topic lists facts: names have no topic filter
+  const search = await asked;
+  const [found, first] = await Promise.all([
+    Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data())), named]);
+  const urls = new Set(first.map((data) => data.meta.url));
+  return [search.results.length, [...first, ...found.filter((data) => !urls.has(data.meta.url))].slice(0, MAX_RESULTS)];
 }
 
 async function run() {
@@ -81,19 +103,16 @@ async function run() {
     return;
   }
   status.textContent = status.dataset.loading;
+  const words = folded(query).split(/\s+/).filter(Boolean);
   let found, total;
   try {
-    const api = await load();
-    const search = await api.search(folded(query), topic.value ? { filters: { topic: topic.value } } : {});
-    total = search.results.length;
-    found = await Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data()));
+    [total, found] = await results(await load(), words);
   } catch (error) {
     if (ticket === latest) status.textContent = status.dataset.failed;
     throw error;
   }
   if (ticket !== latest) return;  // a newer query is on its way
-  const words = folded(query).split(/\s+/).filter(Boolean);
-  list.replaceChildren(...namedFirst(found, words).map((data) => result(data, words)));
+  list.replaceChildren(...found.map((data) => result(data, words)));
   status.textContent = found.length ? status.dataset.count.replace("{n}", digits(total)) : status.dataset.none;
   list.dataset.query = query;     // tests wait for these: the results shown are this query's, in this topic
   list.dataset.topic = topic.value;

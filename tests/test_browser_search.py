@@ -1,12 +1,13 @@
 """Search on the real site in headless Chromium: Arabic written with or without hamza, diacritics, ة or ه, ى or ي
-finds the same results; every spelling of every person finds that person; the page without JavaScript; axe with
-results on screen."""
+finds the same results; a person's name, whole or one word of it, and any other entity's name whole bring its own
+page first; the page without JavaScript; axe with results on screen."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from sitegen.search import fold
 from tools.checks import axe_source
 
 pytestmark = pytest.mark.browser
@@ -52,30 +53,41 @@ def test_spellings_of_a_word_find_the_same_results(search, written, as_typed, ex
     assert search(as_typed) == found
 
 
-def test_every_spelling_of_every_person_finds_them(search, facts, page):
-    """A person's full name, in each spelling the articles give, puts their page in the top three; the family name
-    alone, in each spelling, puts something about them first: their page, a fact that names them, or a result whose
-    text has the name. (Their own page is not always near the top then: many facts name them, and stemming adds
-    near words: «بروس» is also «ب» + «روس».)"""
-    naming = {}
-    for fact in facts["facts"]:
-        for ident in fact["entities"]:
-            naming.setdefault(ident, set()).add(f"topics/{fact['topic']}/#{fact['id']}")
-    problems = []
+def test_every_spelling_of_every_person_and_each_word_of_it_brings_their_page_first(search, facts):
+    """A person's name in each spelling the articles give, whole or one word of it (a family name alone: «لافروف»,
+    «دارتشييف»), puts their own page first, above the facts that mention them; words no other person's names hold."""
     people = [e for e in facts["entities"] if e["kind"] == "person"]
     assert len(people) >= 5 and any(len(p["names"]) >= 3 for p in people)
-    for person in people:
-        own = f"entities/{person['id']}/"
-        for name in {n["text"] for n in person["names"]} | {person["name"]}:
-            assert len(name.split()) >= 2, name
-            found = search(name)
-            if own not in found[:3]:
-                problems.append(f"{name}: {found[:3]}")
-            family = name.split()[-1]
-            top = search(family)
-            text = page.eval_on_selector_all(".result-text a", "as => as.length ? as[0].textContent : ''")
-            if not top or not (top[0] == own or top[0] in naming.get(person["id"], ()) or family in text):
-                problems.append(f"{family}: {top}")
+    names = {p["id"]: {n["text"] for n in p["names"]} | {p["name"]} for p in people}
+    words = {p: {w for name in ns for w in fold(name).split()} for p, ns in names.items()}
+    problems = []
+    for person, own_names in names.items():
+        others = set().union(*(w for p, w in words.items() if p != person))
+        queries = sorted(own_names) + sorted(w for name in own_names for w in name.split() if fold(w) not in others)
+        assert any(len(q.split()) == 1 for q in queries), person
+        for query in queries:
+            found = search(query)
+            if found[:1] != [f"entities/{person}/"]:
+                problems.append(f"{query}: {found[:3]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_name_of_a_place_organisation_or_meeting_brings_its_page_first(search, facts):
+    """Any other entity by one of its names whole, as the articles write it («روسيا», «كيلينورث»); a meeting by the
+    site's name for it. Two entities the articles name together («القنصليات ... في سان فرانسيسكو وسياتل») come first
+    together."""
+    named: dict[str, set[str]] = {}
+    for entity in facts["entities"]:
+        if entity["kind"] != "person":
+            articles = {n["text"] for n in entity["names"]} if entity["kind"] != "meeting" else set()
+            for name in {entity["name"]} | articles:
+                named.setdefault(name, set()).add(f"entities/{entity['id']}/")
+    assert len(named) >= 20
+    problems = []
+    for name, pages in sorted(named.items()):
+        found = search(name)
+        if set(found[:len(pages)]) != pages:
+            problems.append(f"{name}: {found[:3]}, not {sorted(pages)}")
     assert not problems, "\n".join(problems)
 
 

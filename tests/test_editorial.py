@@ -73,7 +73,7 @@ def test_variants_must_cite_two_articles_between_them(project):
 def test_a_quote_outside_the_body_needs_its_part(project, tmp_path):
     root = project()
     replace_in(root / MEETINGS, 'quote: "اجتمع الوفدان في إسطنبول يوم الخميس"', 'quote: "أخبار ذات صلة"')
-    line = line_of(root / MEETINGS, 'quote: "أخبار ذات صلة"') - 1
+    line = line_of(root / MEETINGS, 'quote: "أخبار ذات صلة"')     # the quote's own line, not the citation's
     assert errors_of(root) == [Error(MEETINGS, line, "quote is outside the body of one (line 8, body is lines 3-6): "
                                      "quote the article, or say which part this is with 'part:'")]
     replace_in(root / MEETINGS, 'quote: "أخبار ذات صلة"', 'quote: "أخبار ذات صلة"\n        part: byline')
@@ -88,8 +88,8 @@ def test_part_is_from_a_closed_list_and_only_outside_the_body(project):
                'quote: "اجتمع الوفدان في إسطنبول يوم الخميس"\n        part: footer')
     replace_in(root / MEETINGS, 'quote: "وقال المتحدث إن المحادثات كانت “بناءة”"',
                'quote: "وقال المتحدث إن المحادثات كانت “بناءة”"\n        part: sidebar')
-    first = line_of(root / MEETINGS, "part: footer") - 2
-    second = line_of(root / MEETINGS, "part: sidebar") - 2
+    first = line_of(root / MEETINGS, "part: footer")     # the line of the key that is wrong
+    second = line_of(root / MEETINGS, "part: sidebar")
     assert errors_of(root) == sorted([
         Error(MEETINGS, first, "quote is in the body of one (lines 3-6), not its footer: remove 'part'"),
         Error(MEETINGS, second, "'part' must be one of: headline, standfirst, byline, footer (got 'sidebar')"),

@@ -263,8 +263,8 @@ CASES = [
     ("ref-bad-id", sub(FLIGHTS, "id: flights-suspended", "id: Flights_Suspended"),
      [f"{FLIGHTS}:12: id 'Flights_Suspended' must be lower-case letters, digits and hyphens"]),
     ("ref-quote-not-in-article", sub(FLIGHTS, "وكانت الرحلات الجوية قد علقت", "وكانت الرحلات قد علقت"),
-     [f"{FLIGHTS}:16: quote not found in two; closest passage (seeds/two.txt line 4): "
-      "«الرحلات الجوية قد علقت عام 2022»"]),
+     [f"{FLIGHTS}:17: quote not found in two; closest passage (seeds/two.txt lines 4-5; [-only in the quote-] "
+      "{+only in the article+}): «وكانت الرحلات {+الجوية+} قد علقت عام 2022 بعد بدء الحرب»"]),
     ("ref-quote-empty", sub(FLIGHTS, QUOTE, '""'),
      [f"{FLIGHTS}:17: 'quote' in a citation must be non-empty text"]),
     ("ref-quote-blank", sub(FLIGHTS, QUOTE, '"  \\n "'),

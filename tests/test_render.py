@@ -51,12 +51,11 @@ def test_topic_page_numbers_markers_and_letters_backlinks(project):
     out = built(project())
     page = html(out, "topics/meetings/index.html")
     # source "one" is cited three times on this page: one reference, backlinks أ ب ج
-    assert ('<button type="button" id="cite-1-1" popovertarget="cite-1-1-note" aria-label="المرجع ١">[١]</button>'
-            in page)
-    assert 'id="cite-1-3" popovertarget="cite-1-3-note"' in page
-    # each marker opens its quote, the article with its date and the way to the passage, beside the sentence
-    start = page.index('<span class="note" id="cite-1-1-note" popover>')
-    note = page[start:page.index("</a></span>", start)]
+    assert '<summary id="cite-1-1" aria-label="المرجع ١">[١]</summary>' in page
+    assert '<summary id="cite-1-3" aria-label="المرجع ١">[١]</summary>' in page
+    # each marker opens its quote, the article with its date and the way to the passage, below the sentence
+    start = page.index('<summary id="cite-1-1"')
+    note = page[start:page.index("</details>", start)]
     assert "<q>" in note and "<cite>" in note and "<time datetime=" in note
     assert 'class="passage-link" href="../../sources/one/#q-' in note
     ref1 = page[page.index('<li id="ref-1">'):page.index('<li id="ref-2">')]
@@ -273,7 +272,7 @@ def test_the_reference_list_may_come_before_the_facts_it_numbers(project):
                         encoding="utf-8")
     above = html(built(root), "topics/meetings/index.html")
     references = re.compile(r'<section class="references".*?</section>', re.S)
-    markers = re.compile(r'<sup class="marker">.*?</sup>', re.S)
+    markers = re.compile(r'<summary id="cite-.*?</summary>', re.S)
     assert above.index('class="references"') < above.index('class="facts"')
     assert references.search(above).group(0) == references.search(below).group(0)
     assert markers.findall(above) == markers.findall(below) != []
