@@ -17,6 +17,7 @@ from .model import Error, Site
 from .render import Renderer, make_env, plan_pages
 from .search import add_search_index
 from .validate import validate
+from .workbench import FILES as WORKBENCH_FILES
 from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
 
 
@@ -62,14 +63,15 @@ class Stages:
         env = self.environment(site, names, preview)
         renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
         data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
-        planned = plan_pages(site)
+        planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
         rendered, errors = renderer.render([p for p in planned if p.path not in reused])
         if errors:
             return Output(errors=errors)
         self.remember(planned, rendered, renderer.digests)
         pages = {p.path: reused[p.path] if p.path in reused else rendered[p.path].html for p in planned}
-        return Output(site_files(site, planned, pages, assets, data), len(planned), len(rendered))
+        files = site_files(site, planned, pages, assets, data) | (WORKBENCH_FILES if preview else {})
+        return Output(files, len(planned), len(rendered))
 
     def check_links(self, files: dict[str, bytes], site: Site) -> list[Error]:
         """Every internal link and #anchor of the site leads to a file and an id it has (links.py)."""

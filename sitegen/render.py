@@ -18,8 +18,9 @@ from .parallel import can_fork, in_two, start_forked
 from .references import MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
 from .status import answer_tables
-from .sourcetext import source_paragraphs
+from .sourcetext import quoted_spans, source_paragraphs
 from .text import Formatter, isolate_latin
+from .workbench import cite_data, uncited
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
 
 FIXED_PATHS = {kind: p for kind, p in PATTERNS.items() if "{" not in p}   # pages with one address
@@ -56,8 +57,8 @@ def make_env(templates: Path) -> jinja2.Environment:
     return env
 
 
-def plan_pages(site: Site) -> list[OutPage]:
-    """Every page of the site, in a fixed order."""
+def plan_pages(site: Site, preview: bool = False) -> list[OutPage]:
+    """Every page of the site, in a fixed order; the preview has one more, the sentences no quote touches yet."""
     c = site.config
     pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
@@ -76,6 +77,8 @@ def plan_pages(site: Site) -> list[OutPage]:
     pages.append(OutPage(SEARCH_PAGE, "search.html", context={"fold": fold}, in_sitemap=False))
     for page in site.pages:
         pages.append(OutPage(page.path, "page.html", page.title, page.description, {"prose": page}))
+    if preview:
+        pages.append(OutPage(path_of("uncited"), "uncited.html", in_sitemap=False))
     pages.append(OutPage(path_of("not_found"), "404.html", in_sitemap=False))
     return pages
 
@@ -150,6 +153,7 @@ def site_tables(site: Site) -> dict:
         "facts_by_speaker": group(facts, lambda f: f.all_speakers()),   # the claims each person or body made
         "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
         "citing": citing(facts + entities), "citers": group(facts + entities, cited_sources),
+        "quoted": quoted_spans(site),
         "ordered_topics": ordered_topics(site),
         "disputed": [f for f in facts if f.variants], "meetings": meetings,
         "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],
@@ -185,7 +189,7 @@ class Renderer:
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
                  store: FragmentStore | None = None, kept: dict | None = None, record: bool = True):
-        self.site, self.env, self.assets = site, env, assets
+        self.site, self.env, self.assets, self.preview = site, env, assets, preview
         self.recorder = Recorder()
         env.recorder = self.recorder
         self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
@@ -271,7 +275,10 @@ class Renderer:
             references=lambda: Markup(REFERENCES),
             quotes=lambda ref: self.made.quotes_html(ref, page.path),
             cited_source=lambda source: self.made.source_html(source, page.path),
-            paragraphs=lambda source: source_paragraphs(source, look, url, recorder),
+            preview=self.preview,
+            paragraphs=lambda source: source_paragraphs(source, look, url, recorder, self.preview),
+            cite_data=lambda source: cite_data(source, look, url, recorder),
+            uncited=lambda source: uncited(source, look, recorder),
             supporters=lambda source: look.citers.get(source.id, []),
         )
         context.update(page.context)

@@ -1,5 +1,5 @@
-"""`build.py stats`: what the explainer covers, per article the body paragraphs no citation touches yet, and the
-warnings only an editor can judge (lint.py)."""
+"""`build.py stats`: what the explainer covers, per article the body sentences no citation touches yet (those the
+preview marks), and the warnings only an editor can judge (lint.py)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -9,6 +9,7 @@ from .citations import resolve_citations
 from .lint import warnings
 from .load import load
 from .model import Error, Site
+from .sourcetext import quoted_spans, uncited_sentences
 from .validate import validate
 
 
@@ -22,21 +23,11 @@ def stats(root: Path) -> tuple[str, list[Error]]:
     return report(site), []
 
 
-def uncited_paragraphs(site: Site) -> dict[str, list[tuple[int, str]]]:
-    """For each source id, the (line, text) of every non-empty body line that no resolved citation overlaps."""
-    texts = {s.id: s.text for s in site.sources}
-    cited: dict[str, set[int]] = {}
-    for c in site.citations():
-        if c.start >= 0:  # c.paragraph is the line it starts on; a quote may run over a line break
-            last = c.paragraph + texts[c.source_id].count("\n", c.start, c.end)
-            cited.setdefault(c.source_id, set()).update(range(c.paragraph, last + 1))
-    out = {}
-    for s in site.sources:
-        lines = s.lines()
-        first, last = s.body
-        out[s.id] = [(n, lines[n - 1]) for n in range(first, last + 1)
-                     if lines[n - 1].strip() and n not in cited.get(s.id, set())]
-    return out
+def uncited(site: Site) -> dict[str, list[tuple[int, str]]]:
+    """For each source id, the (line, text) of every sentence of its body no resolved citation overlaps."""
+    spans = quoted_spans(site)
+    return {s.id: [(line, s.text[a:b]) for line, a, b in uncited_sentences(s, spans.get(s.id, []))]
+            for s in site.sources}
 
 
 def report(site: Site) -> str:
@@ -55,11 +46,11 @@ def report(site: Site) -> str:
         rows.append(f"  {s.id:<{width}} {per_source[s.id]:>5}   seeds/{s.seed}")
     rows.append(f"  {'total':<{width}} {sum(per_source.values()):>5}")
     rows.append("")
-    rows.append("Body paragraphs no fact cites yet:")
-    for source_id, paragraphs in uncited_paragraphs(site).items():
-        rows.append(f"  {source_id}: {len(paragraphs) or 'none'}")
-        for line, text in paragraphs:
-            short = text.strip() if len(text.strip()) <= 90 else text.strip()[:89] + "…"
+    rows.append("Body sentences no fact cites yet:")
+    for source_id, found in uncited(site).items():
+        rows.append(f"  {source_id}: {len(found) or 'none'}")
+        for line, text in found:
+            short = text if len(text) <= 90 else text[:89] + "…"
             rows.append(f"    line {line}: {short}")
     found = warnings(site)
     rows.append("")

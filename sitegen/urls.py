@@ -23,6 +23,10 @@ PATTERNS = {
     "data": "data/facts.json",
     "not_found": "404.html",
     "search": "search/index.html",
+    # the preview's alone (workbench.py), never in a built site
+    "uncited": "preview/uncited/index.html",
+    "workbench_script": "preview/workbench.js",
+    "workbench_style": "preview/workbench.css",
 }
 
 

@@ -74,7 +74,7 @@ def test_every_command_has_help(command):
     assert result.returncode == 0 and result.stdout.startswith(f"usage: build.py {command}")
 
 
-def test_stats_counts_facts_citations_and_uncited_paragraphs(project):
+def test_stats_counts_facts_citations_and_uncited_sentences(project):
     root = project()
     result = run("--project", root, "stats")
     assert result.returncode == 0, result.stderr

@@ -18,7 +18,7 @@ from sitegen import build
 from sitegen.render import content_security_policy
 from sitegen.urls import page_url
 from sitegen.text import Formatter
-from tools.checks import crawl, html_files, is_resource, read_page, vnu_command
+from tools.checks import crawl, html_files, is_resource, read_page, vnu_errors
 
 LATIN_DIGIT = re.compile(r"[0-9]")
 ARABIC_DIGIT = re.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
@@ -52,15 +52,7 @@ def pages_of(site: Path) -> dict[str, object]:
 def test_nu_html_checker_reports_no_error_on_any_page(fixture_site, real_site):
     """One run of vnu over every page (and the stylesheet) of both sites: zero errors."""
     files = [p for site in (fixture_site, real_site) for p in html_files(site) + sorted(site.rglob("*.css"))]
-    command = vnu_command() + ["--errors-only", "--also-check-css", "--format", "json", "--exit-zero-always",
-                               *map(str, files)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    try:
-        messages = json.loads(done.stderr)["messages"]
-    except ValueError:
-        pytest.fail(f"the Nu Html Checker did not answer in JSON:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    errors = [f"{m.get('url', '').rsplit('/_site/', 1)[-1]}:{m.get('lastLine', '?')}: {m['message']}"
-              for m in messages if m.get("type") in ("error", "non-document-error")]
+    errors = vnu_errors(files)
     assert not errors, "\n".join(errors)
     assert len(files) > 20
 

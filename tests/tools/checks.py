@@ -75,6 +75,21 @@ def vnu_command() -> list[str]:
     return [java, "-Xss4m", "-jar", str(node_modules() / "vnu-jar" / "build" / "dist" / "vnu.jar")]
 
 
+def vnu_errors(files: list[Path]) -> list[str]:
+    """One run of the Nu Html Checker over these pages and stylesheets: each error as `path:line: message`, the
+    path from the folder holding them all."""
+    command = vnu_command() + ["--errors-only", "--also-check-css", "--format", "json", "--exit-zero-always",
+                               *map(str, files)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    try:
+        messages = json.loads(done.stderr)["messages"]
+    except ValueError:
+        pytest.fail(f"the Nu Html Checker did not answer in JSON:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    folder = os.path.commonpath([str(f.resolve().parent) for f in files]) + "/"
+    return [f"{m.get('url', '').partition(folder)[2] or m.get('url', '')}:{m.get('lastLine', '?')}: {m['message']}"
+            for m in messages if m.get("type") in ("error", "non-document-error")]
+
+
 def axe_source() -> str:
     return (node_modules() / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
