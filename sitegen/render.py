@@ -43,8 +43,10 @@ class Rendered:
     reads: frozenset                    # the keys the page read (deps.py)
 
 
-def make_env(templates: Path) -> jinja2.Environment:
-    env = RecordingEnvironment(
+def make_env(templates: Path, recording: bool = True) -> jinja2.Environment:
+    """The templates' environment; `recording` (the preview's) notes every `a.b` and `a[b]` a template reads
+    (deps.py), which a one-off build, keeping nothing for a next one, does not pay for."""
+    env = (RecordingEnvironment if recording else jinja2.Environment)(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
