@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import gc
 import hashlib
 import os
 import signal
@@ -41,6 +42,7 @@ WATCHED = ("site.yaml", "content", "templates", "static", "seeds")   # never the
 POLL_SECONDS = 0.05         # how often the watched files are stat'ed: a few dozen calls
 QUIET_SECONDS = 0.1         # a burst of saves is over once nothing has changed for this long,
 MAX_WAIT_SECONDS = 2.0      # or once it has gone on for this long
+IDLE_SECONDS = 0.5          # after a rebuild, the browsers have reloaded by then: the collector may run
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 SOURCE_ROOT = Path(__file__).resolve().parent.parent    # crash locations are shown relative to it
 
@@ -117,6 +119,7 @@ class Preview:
         self.first_change = self.last_change = 0.0
         self.read_again = False             # a build failed on files saved just before: read them once more
         self.search = BackgroundIndex() if search else None   # the search index, made beside the builds
+        self.garbage_since: float | None = None     # the collector is paused from a rebuild until the preview idles
 
     def application(self) -> web.Application:
         return web.Application([
@@ -137,7 +140,7 @@ class Preview:
             self.pending.update(changed)
         if self.pending and (now - self.last_change >= QUIET_SECONDS or now - self.first_change >= MAX_WAIT_SECONDS):
             changed, self.pending = sorted(self.pending), set()
-            line = self.rebuild(changed)
+            line = self.rebuild(changed, collect=False)
             if self.errors and not self.read_again and {e.path for e in self.errors} & set(changed):
                 # an editor's save may truncate the file, then write it: what failed is read again after
                 # one more quiet moment before anyone is shown an error
@@ -148,15 +151,22 @@ class Preview:
             self.read_again = False
             say(line)
             reload_browsers()
+        if self.garbage_since is not None and not self.pending and now - self.garbage_since >= IDLE_SECONDS:
+            self.collect_garbage()
         bundle = self.search.take() if self.search else None
         if bundle is not None:   # the search page reads it when it next searches: no page needs reloading
             errors = self.reuse.add_search(bundle)
             say("search index: updated" if not errors else f"search index: {errors[0]}")
 
-    def rebuild(self, changed: list[str] = ()) -> str:
+    def rebuild(self, changed: list[str] = (), collect: bool = True) -> str:
         """Build once, reusing what earlier builds made where it is still right; returns the line to print.
-        Never raises."""
+        Never raises. The build runs with Python's cycle collector paused (pipeline.py); its first pass afterwards
+        walks everything the build made (0.1-0.3 s at 10,000 facts), so the server (collect=False) leaves it
+        paused until the browsers have reloaded and the preview is idle (poll, collect_garbage)."""
         what = "build" if not changed else changed[0] + (f" and {len(changed) - 1} more" if changed[1:] else "")
+        if not collect and gc.isenabled():
+            gc.disable()
+            self.garbage_since = time.monotonic()
         started = time.perf_counter()
         try:
             report = self.builder(self.root, self.out, self.base_url, preview=True, stages=self.reuse)
@@ -179,6 +189,14 @@ class Preview:
             self.search.update(report.site)
         return (f"{what}: rendered {report.rendered} of {report.pages} pages, wrote {report.written} files, "
                 f"kept {report.kept} in {ms:.0f} ms")
+
+
+    def collect_garbage(self) -> None:
+        """The cycle collection a rebuild put off: once nothing is pending, so memory stays flat."""
+        if self.garbage_since is not None:
+            self.garbage_since = None
+            gc.enable()
+            gc.collect()
 
 
 class SiteHandler(web.StaticFileHandler):
