@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .citations import resolve_citations
+from .deps import Kept
 from .facts_json import fact_line, facts_json
 from .fragments import FragmentStore
 from .links import LinkIndex
@@ -93,8 +94,8 @@ class Stages:
     def fragments(self) -> FragmentStore:
         return FragmentStore()
 
-    def fact_digests(self) -> dict:
-        return {}
+    def fact_digests(self) -> Kept | None:
+        return None
 
     def fact_lines(self, digests):
         return fact_line

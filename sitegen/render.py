@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .deps import Digests, Recorder, RecordingEnvironment, TrackedList, TrackedMap
+from .deps import Digests, Kept, Recorder, RecordingEnvironment, TrackedList, TrackedMap
 from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
@@ -198,7 +198,7 @@ class Renderer:
     PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
-                 store: FragmentStore | None = None, kept: dict | None = None, record: bool = True):
+                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True):
         self.site, self.env, self.assets = site, env, assets
         self.recorder = Recorder()
         env.recorder = self.recorder
