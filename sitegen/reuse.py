@@ -62,9 +62,9 @@ class Reuse(Stages):
 
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
         inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
-        if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused
-            self.inputs, self.env = inputs, make_env(site.root / "templates")
-            self.pages, self.read, self.readers, self.store, self.lines = {}, {}, {}, FragmentStore(), {}
+        if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused (the
+            self.inputs, self.env = inputs, make_env(site.root / "templates")    # facts.json lines are not rendered)
+            self.pages, self.read, self.readers, self.store = {}, {}, {}, FragmentStore()
         return self.env
 
     def links(self) -> LinkIndex:
