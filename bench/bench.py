@@ -7,7 +7,8 @@ of several runs of:
   no-change       a rebuild with nothing changed, in-process, through the preview server's rebuild path
                   (sitegen.serve.Preview.rebuild, or a plain build() if there is none)
   one-fact edit   the text of one fact rewritten in its topic file, timed from the file write to the last page
-                  written, through the same rebuild path (the preview's debounce delay not included);
+                  written, through the same rebuild path (the preview's debounce delay not included, nor
+                  the cycle collection the server runs once the browsers have reloaded);
                   "re-rendered" is how many pages that rebuild rendered again
   template edit   templates/partials/fact.html rewritten (a comment added), then the same rebuild path
   peak memory     ru_maxrss of the cold build, in MiB: its largest process (a large site renders in two processes
@@ -85,6 +86,9 @@ class FullRebuild:
         if self.report.errors:
             raise BenchError(errors_text(self.project, self.report.errors))
 
+    def idle(self) -> None:
+        pass
+
 
 class ServePreview:
     """sitegen.serve.Preview.rebuild(changed): what the preview server runs once a burst of saves is over."""
@@ -99,9 +103,13 @@ class ServePreview:
         self.rebuild([])
 
     def rebuild(self, changed: list[Path]) -> None:
-        line = self.preview.rebuild([p.relative_to(self.project).as_posix() for p in changed])
+        line = self.preview.rebuild([p.relative_to(self.project).as_posix() for p in changed], collect=False)
         if self.preview.errors or self.preview.last_good is None:
             raise BenchError(f"{line}\n" + errors_text(self.project, self.preview.errors))
+
+    def idle(self) -> None:
+        """What the server does once the browsers have reloaded: the cycle collection the rebuild put off."""
+        self.preview.collect_garbage()
 
     @property
     def report(self):
@@ -120,9 +128,9 @@ def preview_kind():
 def debounce_note() -> str:
     """What the preview server adds before a rebuild starts, which the edit rows leave out."""
     try:
-        from sitegen import serve
-        return (f"a save waits {serve.QUIET_SECONDS * 1000:.0f} ms of quiet (polled every "
-                f"{serve.POLL_SECONDS * 1000:.0f} ms) before the rebuild starts: not included")
+        from sitegen.preview import watch
+        return (f"a save's batch of file notifications ends after {watch.STEP_MS} ms without another (watchfiles' "
+                "step) before the rebuild starts: not included")
     except (ImportError, AttributeError):
         return "debounce not included"
 
@@ -225,6 +233,7 @@ def measure_cold_build(project: Path, out: Path, runs: int) -> tuple[Measured, f
 def measure_no_change(preview, runs: int) -> Measured:
     """A rebuild with nothing changed, through the preview's rebuild path (warm Jinja environment)."""
     def once() -> float:
+        preview.idle()
         started = time.perf_counter()
         preview.rebuild([])
         return time.perf_counter() - started
@@ -241,6 +250,7 @@ def measure_fact_edit(preview, out: Path, topic_file: Path, runs: int) -> Measur
     def once() -> float:
         marker = "تعديل-" + synth_letters(next(edits))
         edited = edit_first_fact_text(original, marker)
+        preview.idle()
         started = time.perf_counter()
         topic_file.write_text(edited, encoding="utf-8")
         preview.rebuild([topic_file])
@@ -263,6 +273,7 @@ def measure_template_edit(preview, project: Path, runs: int) -> Measured:
 
     def once() -> float:
         edited = original + f"{{# bench edit {next(edits)} #}}\n"
+        preview.idle()
         started = time.perf_counter()
         template.write_text(edited, encoding="utf-8")
         preview.rebuild([template])
@@ -446,6 +457,7 @@ def profile(n_facts: int, work: Path) -> list[Path]:
         cold_total = time.perf_counter() - started
     preview = preview_kind()(info.root, work / "preview-out")
     text = info.edit_file.read_text(encoding="utf-8")
+    preview.idle()
     with timed_stages() as edit_times:
         started = time.perf_counter()
         info.edit_file.write_text(edit_first_fact_text(text, "تعديل"), encoding="utf-8")
@@ -476,6 +488,7 @@ def profile(n_facts: int, work: Path) -> list[Path]:
     progress(f"{n_facts:,} facts", "pyinstrument: one-fact edit")
     edit = PROFILE_DIR / f"profile-edit-{n_facts}"
     profiler = pyinstrument.Profiler(interval=PROFILE_INTERVAL)
+    preview.idle()
     with profiler:
         info.edit_file.write_text(edit_first_fact_text(text, "تعديل-ب"), encoding="utf-8")
         preview.rebuild([info.edit_file])

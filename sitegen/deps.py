@@ -21,8 +21,18 @@ from .model import Entity, Fact, Page, Site, Source, Topic
 # records short, at the cost of a few more pages rendered when one of them changes.
 KINDS = {Fact: "fact", Entity: "entity", Topic: "topic", Source: "source", Page: "page", Site: "site"}
 WHOLE = {"entity", "source"}
-ATOMS = (str, int, float, bool, type(None), bytes)
+PLAIN = (str, int, type(None))     # values a key's record holds as they are: comparing them is cheaper than hashing
 MISSING = ("missing",)      # what a key that names nothing is worth: equal to no value, hash or string
+
+
+class _Ids:
+    """Marks a list of model objects taken as one string of their kinds and ids (Digests.canon)."""
+
+    def __repr__(self) -> str:
+        return "ids"
+
+
+IDS = _Ids()
 
 
 def identity(obj) -> tuple | None:
@@ -140,13 +150,20 @@ def _compare_fields(cls) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
 
 
+@dataclasses.dataclass
+class Kept:
+    """What Digests takes from the build before: each fact's hash while it is the same object with the same
+    citation offsets (loaded objects are never changed, except the offsets resolve_citations sets), and the hash
+    of each canonical value it took (a value equal to one hashed then has that hash: a lookup, not a hash)."""
+    facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, offsets, digest)
+    hashes: dict = dataclasses.field(default_factory=dict)    # canonical value -> its hash
+
+
 class Digests:
     """Hashes of what keys name in one build's site. Model objects inside a value count by their (kind, id): what
-    a template then reads of them is a key of its own. A fact's hash is kept between builds while it is the same
-    object with the same citation offsets (loaded objects are never changed, except the offsets resolve_citations
-    sets)."""
+    a template then reads of them is a key of its own."""
 
-    def __init__(self, site: Site, tables: dict, kept: dict | None = None):
+    def __init__(self, site: Site, tables: dict, kept: Kept | None = None):
         self.site = site
         self.tables = tables                # name -> dict or list, the Lookups tables of this build
         self.objects = {("site", ""): site}
@@ -154,7 +171,10 @@ class Digests:
                             ("entity", site.entities()), ("fact", site.facts())):
             for item in items:
                 self.objects.setdefault((kind, item.id), item)
-        self.kept = kept if kept is not None else {}   # id(fact) -> (fact, offsets, digest), from the last build
+        kept = kept if kept is not None else Kept()
+        self.kept = kept.facts          # id(fact) -> (fact, offsets, digest), from the last build, and this one's
+        self.before = kept.hashes       # canonical value -> hash, from the last build
+        self.hashes: dict = {}          # the same for this build: the next one's `before`
         self._whole: dict[int, bytes] = {}
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
@@ -175,7 +195,7 @@ class Digests:
             if table is None:
                 return MISSING
             if name is None:
-                return self.value(table)
+                return self._digest(self.canon(table))
             return self.plain_or_hash(table[name]) if name in table else MISSING
         obj = self.objects.get((kind, ident))
         if obj is None:
@@ -188,7 +208,7 @@ class Digests:
         return self.plain_or_hash(value)
 
     def plain_or_hash(self, value):
-        return value if type(value) in ATOMS or value is MISSING else self.value(value)
+        return value if type(value) in PLAIN or value is MISSING else self._digest(self.canon(value))
 
     def whole(self, obj) -> bytes:
         """The hash of all of a model object's content fields."""
@@ -202,21 +222,40 @@ class Digests:
                 entry = self.kept[id(obj)] = (obj, offsets, _hash(self._canon_fields(obj)))
             found = entry[2]
         else:
-            found = _hash(self._canon_fields(obj))
+            found = self._digest(self._canon_fields(obj))
         self._whole[id(obj)] = found
         return found
 
     def value(self, value) -> bytes:
         return _hash(self.canon(value))
 
+    def _digest(self, canon) -> bytes:
+        """The hash of a canonical value a key names; taken from the last build when an equal value was hashed
+        there (the lookup tables, articles and entities are made again each build, mostly equal)."""
+        found = self.hashes.get(canon)
+        if found is None:
+            found = self.before.get(canon)
+            if found is None:
+                found = _hash(canon)
+            self.hashes[canon] = found
+        return found
+
     def canon(self, value):
-        """A nested tuple standing for the value: model objects by (kind, id), other dataclasses by their fields."""
+        """A nested tuple standing for the value: model objects by (kind, id), other dataclasses by their fields.
+        Values equal in Python but printed differently (True and 1, 1.0 and 1, a str subclass and its text) stay
+        apart, so canonical values can be compared as well as hashed."""
         cls = type(value)
-        if cls in ATOMS or isinstance(value, str) or value is MISSING:
+        if cls is str or cls is int or value is None or cls is bytes or value is MISSING:
             return value
+        if cls is bool or cls is float or isinstance(value, str):
+            return (cls.__name__, repr(value))
         if isinstance(value, PurePath):
-            return str(value)
+            return ("path", str(value))
         if cls is list or cls is tuple:
+            if value and type(value[0]) in KINDS:     # most lists are facts or entities: one string for all
+                names = _ids(value)
+                if names is not None:
+                    return (IDS, names)
             return tuple(self.canon(v) for v in value)
         if cls is dict:
             return tuple((k, self.canon(v)) for k, v in value.items())
@@ -246,6 +285,14 @@ class Digests:
         """{key: digest} of what was read; an attribute read of an object also read whole is left to the whole."""
         whole = {key[:2] for key in keys if key[2] is None and key[0] != "look"}
         return {key: self.of(key) for key in keys if key[2] is None or key[:2] not in whole}
+
+
+def _ids(items) -> str | None:
+    """"kind\x1fid\x1e..." for a list of model objects (other than the site), else None."""
+    try:
+        return "\x1e".join([KINDS[type(item)] + "\x1f" + item.id for item in items])
+    except (KeyError, AttributeError, TypeError):   # not all model objects with a text id
+        return None
 
 
 DIGEST_SIZE = 16

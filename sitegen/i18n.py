@@ -2,11 +2,14 @@
 chosen by the CLDR rules of the catalog's language (Arabic: zero, one, two, few, many, other), not by hand."""
 from __future__ import annotations
 
+import gettext
+import hashlib
+import importlib.util
+import json
+import os
 from pathlib import Path
 
 import jinja2
-from babel import Locale
-from babel.messages.pofile import read_po
 
 CATALOG = "messages.po"
 CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")   # the order of msgstr[0..5], as gettext numbers them
@@ -17,17 +20,10 @@ class MissingMessage(LookupError):
 
 
 class Catalog:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, cache: str | None = None):
         self.path = path
-        messages, language = {}, "ar"
-        if path.is_file():
-            with path.open("rb") as f:
-                catalog = read_po(f)
-            language = str(catalog.locale or language)
-            messages = {m.id: m.string for m in catalog if m.id and not m.fuzzy}
-        self.messages = messages
-        self.rule = Locale.parse(language).plural_form
-        self.forms = [tag for tag in CLDR_ORDER if tag in self.rule.tags or tag == "other"]
+        self.messages, self.forms, plural = _table(path.read_bytes() if path.is_file() else None, cache)
+        self.form_of = gettext.c2py(plural)     # n -> the index of its form in self.forms
 
     def gettext(self, message: str) -> str:
         found = self.messages.get(message)
@@ -39,12 +35,59 @@ class Catalog:
         found = self.messages.get((singular, plural))
         if not isinstance(found, tuple) or len(found) != len(self.forms) or not all(found):
             raise MissingMessage(f"no {len(self.forms)} plural forms of '{singular}' in templates/{CATALOG}")
-        return found[self.forms.index(self.rule(n))]
+        return found[self.form_of(n)]
+
+
+def _table(data: bytes | None, cache: str | None) -> tuple[dict, list, str]:
+    """The catalog's messages, its plural forms and the gettext expression that picks one for a number, as Babel
+    reads them from CLDR. Kept beside Jinja's compiled templates by the hash of the catalog and of Babel's
+    version: importing Babel and loading its Arabic data is a third of the real site's build."""
+    stored = None
+    if cache is not None:
+        stamp = importlib.util.find_spec("babel").origin
+        key = hashlib.sha256((data or b"") + stamp.encode() + str(os.stat(stamp).st_mtime_ns).encode()).hexdigest()
+        stored = Path(cache) / f"sitegen-catalog-{key[:32]}.json"
+        try:
+            saved = json.loads(stored.read_text(encoding="utf-8"))
+            return {_tuple(m): _tuple(s) for m, s in saved["messages"]}, saved["forms"], saved["plural"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    messages, forms, plural = _from_babel(data)
+    if stored is not None:
+        try:
+            partial = stored.with_suffix(f".{os.getpid()}")
+            partial.write_text(json.dumps({"messages": list(messages.items()), "forms": forms, "plural": plural},
+                                          ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, stored)
+        except OSError:     # a cache that cannot be written is read from Babel next time too
+            pass
+    return messages, forms, plural
+
+
+def _from_babel(data: bytes | None) -> tuple[dict, list, str]:
+    from io import BytesIO
+
+    from babel import Locale
+    from babel.messages.pofile import read_po
+    from babel.plural import to_gettext
+
+    messages, language = {}, "ar"
+    if data is not None:
+        catalog = read_po(BytesIO(data))
+        language = str(catalog.locale or language)
+        messages = {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+    rule = Locale.parse(language).plural_form
+    forms = [tag for tag in CLDR_ORDER if tag in rule.tags or tag == "other"]
+    return messages, forms, to_gettext(rule).split("plural=", 1)[1].rstrip(";")
+
+
+def _tuple(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def install_catalog(env: jinja2.Environment, templates: Path) -> None:
     """_(), gettext() and ngettext() in every template, new-style: ngettext("%(num)s fact", "%(num)s facts", n)
     fills in num (and any other keyword) after choosing the form, escaping the values."""
-    catalog = Catalog(templates / CATALOG)
+    catalog = Catalog(templates / CATALOG, getattr(env.bytecode_cache, "directory", None))
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(catalog.gettext, catalog.ngettext, newstyle=True)

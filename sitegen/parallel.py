@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import threading
 
 
@@ -14,29 +15,50 @@ def can_fork() -> bool:
 
 def start_forked(fn, arg):
     """Run fn(arg) in a forked child; returns a function that waits for its result (None if the child died)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(fn(arg), pipe, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no second copy
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
+    return Forked(fn, arg).result
 
-    def result():
-        with os.fdopen(read_end, "rb") as pipe:
+
+class Forked:
+    """fn(arg) computed by a forked child: result() waits for it (None if the child died), cancel() ends it."""
+
+    def __init__(self, fn, arg):
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
+            status = 1
             try:
-                value = pickle.load(pipe)  # straight from the pipe: no second copy of the pages in memory
+                signal.signal(signal.SIGTERM, _stop)     # cancel(): unwind, so fn's own cleanup runs
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pickle.dump(fn(arg), pipe, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no second copy
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pipe = os.fdopen(read_end, "rb")
+
+    def result(self):
+        with self.pipe:
+            try:
+                value = pickle.load(self.pipe)  # straight from the pipe: no second copy of the pages in memory
             except (EOFError, pickle.UnpicklingError):
                 value = None
-        _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(self.pid, 0)
         return value if status == 0 else None
 
-    return result
+    def cancel(self) -> None:
+        """Stop the child (its own children, such as a subprocess it waits for, end with their pipes) and reap it."""
+        if not self.pipe.closed:
+            self.pipe.close()
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+
+
+def _stop(signum, frame):
+    raise SystemExit(1)
 
 
 def in_two(fn, items: list, parallel: bool = True) -> list:

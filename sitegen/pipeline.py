@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .citations import resolve_citations
+from .deps import Kept
 from .facts_json import fact_line, facts_json
 from .fragments import FragmentStore
 from .links import LinkIndex
 from .load import load
 from .model import Error, Site
 from .render import Renderer, make_env, plan_pages
-from .search import add_search_index
+from .search import NoIndex, SiteIndex
 from .validate import validate
 from .workbench import FILES as WORKBENCH_FILES
 from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
@@ -80,22 +81,23 @@ class Stages:
     def links(self) -> LinkIndex:
         return LinkIndex()
 
-    def index(self, site: Site, files: dict[str, bytes], preview: bool) -> list[Error]:
-        """The search index, into `files`; the preview's server makes its own beside the build (serve.py)."""
-        return [] if preview else add_search_index(site, files)
+    def index(self, site: Site, preview: bool, write_output: bool) -> SiteIndex | NoIndex:
+        """The search index, started now to run beside rendering (search.SiteIndex); the preview's server makes
+        its own beside the build (serve.py), and a build that writes nothing needs none."""
+        return SiteIndex(site) if write_output and not preview else NoIndex()
 
     def write(self, files: dict[str, bytes], out: Path):
         return write(files, out)
 
     # What Reuse overrides: where rendering can start from something an earlier build made.
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
-        return make_env(site.root / "templates")
+        return make_env(site.root / "templates", recording=self.keeps)
 
     def fragments(self) -> FragmentStore:
         return FragmentStore()
 
-    def fact_digests(self) -> dict:
-        return {}
+    def fact_digests(self) -> Kept | None:
+        return None
 
     def fact_lines(self, digests):
         return fact_line
@@ -143,15 +145,14 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
     errors += check_output_dir(site.root, out, setting) if write_output else []
     if errors:
         return finished(report, errors, started)
-    output = stages.render(site, preview)
-    report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
-    errors = output.errors or stages.check_links(output.files, site)
-    if errors:
-        return finished(report, errors, started)
-    if write_output:
-        errors = stages.index(site, output.files, preview)
-        done, errors = (Written(), errors) if errors else stages.write(output.files, out)
-        report.out_dir, report.written, report.kept, report.warnings = out, done.written, done.kept, done.warnings
+    with stages.index(site, preview, write_output) as index:   # Pagefind works while pages render
+        output = stages.render(site, preview)
+        report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
+        errors = output.errors or stages.check_links(output.files, site)
+        if write_output and not errors:
+            errors = index.add_to(output.files)
+            done, errors = (Written(), errors) if errors else stages.write(output.files, out)
+            report.out_dir, report.written, report.kept, report.warnings = out, done.written, done.kept, done.warnings
     return finished(report, errors, started)
 
 

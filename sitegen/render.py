@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .deps import Digests, Recorder, RecordingEnvironment, TrackedList, TrackedMap
+from .deps import Digests, Kept, Recorder, RecordingEnvironment, TrackedList, TrackedMap
 from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site
 from .i18n import MissingMessage, install_catalog
@@ -44,8 +44,10 @@ class Rendered:
     reads: frozenset                    # the keys the page read (deps.py)
 
 
-def make_env(templates: Path) -> jinja2.Environment:
-    env = RecordingEnvironment(
+def make_env(templates: Path, recording: bool = True) -> jinja2.Environment:
+    """The templates' environment; `recording` (the preview's) notes every `a.b` and `a[b]` a template reads
+    (deps.py), which a one-off build, keeping nothing for a next one, does not pay for."""
+    env = (RecordingEnvironment if recording else jinja2.Environment)(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -188,7 +190,7 @@ class Renderer:
     PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
-                 store: FragmentStore | None = None, kept: dict | None = None, record: bool = True):
+                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True):
         self.site, self.env, self.assets, self.preview = site, env, assets, preview
         self.recorder = Recorder()
         env.recorder = self.recorder

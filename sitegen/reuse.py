@@ -16,6 +16,7 @@ import hashlib
 from pathlib import Path
 
 from .citations import resolve_citations
+from .deps import Kept
 from .facts_json import fact_line
 from .fragments import FragmentStore
 from .links import LinkIndex
@@ -39,7 +40,7 @@ class Reuse(Stages):
         self.read: dict[tuple, object] = {}     # each key some page read -> what it was worth then
         self.readers: dict[tuple, set[str]] = {}    # each key -> the pages that read it
         self.store = FragmentStore()
-        self.kept: dict = {}            # id(fact) -> (fact, offsets, digest), for deps.Digests
+        self.kept = Kept()              # fact hashes and hashed values of the last build, for deps.Digests
         self.lines: dict = {}           # fact digest -> its line of facts.json
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.search: dict[str, bytes] = {}  # the preview's search index, made beside the builds (serve.py)
@@ -61,9 +62,9 @@ class Reuse(Stages):
 
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
         inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
-        if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused
-            self.inputs, self.env = inputs, make_env(site.root / "templates")
-            self.pages, self.read, self.readers, self.store, self.lines = {}, {}, {}, FragmentStore(), {}
+        if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused (the
+            self.inputs, self.env = inputs, make_env(site.root / "templates")    # facts.json lines are not rendered)
+            self.pages, self.read, self.readers, self.store = {}, {}, {}, FragmentStore()
         return self.env
 
     def links(self) -> LinkIndex:
@@ -72,7 +73,7 @@ class Reuse(Stages):
     def fragments(self) -> FragmentStore:
         return self.store
 
-    def fact_digests(self) -> dict:
+    def fact_digests(self) -> Kept:
         return self.kept
 
     def fact_lines(self, digests):
@@ -119,7 +120,7 @@ class Reuse(Stages):
         self.pages = pages
         self.store.prune(digests.site, digests)
         live = {id(f) for f in digests.site.facts()}
-        self.kept = {k: v for k, v in self.kept.items() if k in live}
+        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes)
 
     def write(self, files: dict[str, bytes], out: Path):
         files = {**files, **self.search}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import hashlib
 import html
 import json
@@ -50,6 +51,7 @@ HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/offi
 BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
 FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
 INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
+IDLE_SECONDS = 0.5          # after a rebuild, the browsers have reloaded by then: the collector may run
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
 
 
@@ -134,6 +136,7 @@ class Preview:
         self.reading_again = False          # a build failed on files saved just before: read them once more
         self.waiting: asyncio.TimerHandle | None = None     # reading a failed save again
         self.indexing: asyncio.TimerHandle | None = None    # the search index of the last good build
+        self.collecting: asyncio.TimerHandle | None = None  # the cycle collection a rebuild put off
         self.pages: set[ReloadSocket] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.search = BackgroundIndex(made=self.search_made) if search else None
@@ -160,7 +163,7 @@ class Preview:
     def settle(self) -> None:
         self.waiting = None
         changed = sorted(self.pending)
-        line = self.rebuild(changed)
+        line = self.rebuild(changed, collect=False)
         if self.errors and not self.reading_again and {error.path for error in self.errors} & self.pending:
             # an editor's save may empty the file, then write it: what failed is read again, once the rest of the
             # save has had a moment to come, before anyone is shown an error
@@ -171,10 +174,14 @@ class Preview:
         self.reading_again = False
         self.show(line)
 
-    def rebuild(self, changed: list[str] = ()) -> str:
+    def rebuild(self, changed: list[str] = (), collect: bool = True) -> str:
         """Build once, reusing what earlier builds made where it is still right; returns the line to print.
-        Never raises."""
+        Never raises. The build runs with Python's cycle collector paused (pipeline.py); its first pass afterwards
+        walks everything the build made (0.1-0.3 s at 10,000 facts), so the server (collect=False) leaves it
+        paused until the browsers have reloaded and the preview is idle (show, collect_garbage)."""
         what = "build" if not changed else changed[0] + (f" and {len(changed) - 1} more" if changed[1:] else "")
+        if not collect:
+            gc.disable()
         started = time.perf_counter()
         try:
             report = self.builder(self.root, self.out, self.base_url, preview=True, stages=self.reuse)
@@ -209,6 +216,21 @@ class Preview:
                 page.write_message(RELOAD)
             except WebSocketClosedError:
                 self.pages.discard(page)
+        self.collect_later()
+
+    def collect_later(self) -> None:
+        if self.collecting:
+            self.collecting.cancel()
+        self.collecting = self.loop.call_later(IDLE_SECONDS, self.collect_garbage) if self.loop else None
+        if not self.loop:
+            self.collect_garbage()
+
+    def collect_garbage(self) -> None:
+        """The cycle collection a rebuild put off, once the preview is idle: memory stays flat."""
+        self.collecting = None
+        if self.waiting is None and not gc.isenabled():
+            gc.enable()
+            gc.collect()
 
     def index_later(self, site) -> None:
         """Make the search index of this site once the editor pauses, so that it does not take the processor from

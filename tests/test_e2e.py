@@ -1,4 +1,5 @@
 """End to end through the command line: the real site and the fixture, exit codes, help, stats."""
+import os
 import subprocess
 import sys
 
@@ -93,3 +94,19 @@ def test_real_site_meets_the_content_targets():
     assert int(total.split()[1]) >= 60
     per_article = rows[rows.index("Citations per article:") + 1: rows.index("Citations per article:") + 6]
     assert all(int(r.split()[1]) >= 8 for r in per_article), per_article
+
+
+def test_a_search_index_that_fails_stops_the_build_with_pagefinds_own_words(project, tmp_path):
+    """Pagefind runs beside rendering; when it fails, the build says why in one line and writes nothing."""
+    root = project()
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'pagefind: the index is out of cheese' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--project", str(root), "build"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PAGEFIND_BINARY_PATH": str(broken)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    first, summary = result.stderr.splitlines()
+    assert first.startswith("search") and "the search index could not be built" in first
+    assert "out of cheese" in first and summary == "1 error; nothing was written."
+    assert not (root / "_site").exists()

@@ -171,6 +171,16 @@ def test_counts_of_sources_and_disagreements_agree(project, tmp_path):
     assert "في موضع واحد" in (out / "index.html").read_text(encoding="utf-8")
 
 
+def test_an_edited_translation_reaches_the_pages_and_an_undone_edit_brings_the_old_one_back(project, tmp_path):
+    """The catalog is read again whenever its text changes (what Babel made of it is kept by its hash)."""
+    root = project()
+    for number, (before, after) in enumerate([("الخط الزمني", "التسلسل الزمني"), ("التسلسل الزمني", "الخط الزمني")]):
+        replace_in(root / "templates/messages.po", f'msgid "Timeline"\nmsgstr "{before}"', f'msgid "Timeline"\nmsgstr "{after}"')
+        out = tmp_path / f"out{number}"
+        assert build(root, out).ok
+        assert f"<h1>{after}</h1>" in (out / "timeline/index.html").read_text(encoding="utf-8")
+
+
 def test_a_string_missing_from_the_catalog_names_the_template_line(project):
     root = project()
     replace_in(root / "templates/home.html", 'ngettext("%(num)s documented fact"', 'ngettext("%(num)s documented facts"')
