@@ -8,6 +8,7 @@ and how a failed build is shown (preview/errors.py: over the last good page).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import gc
 import hashlib
@@ -226,11 +227,13 @@ class Preview:
             self.collect_garbage()
 
     def collect_garbage(self) -> None:
-        """The cycle collection a rebuild put off, once the preview is idle: memory stays flat."""
+        """The cycle collection a rebuild put off, once the preview is idle, and the freed memory handed back to
+        the system: resident memory stays flat."""
         self.collecting = None
-        if self.waiting is None and not gc.isenabled():
+        if self.waiting is None:
             gc.enable()
             gc.collect()
+            hand_back_memory()
 
     def index_later(self, site) -> None:
         """Make the search index of this site once the editor pauses, so that it does not take the processor from
@@ -430,6 +433,19 @@ def command_of(message: str | bytes) -> str | None:
         return None
     command = data.get("command") if isinstance(data, dict) else None
     return command if isinstance(command, str) else None
+
+
+try:
+    MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+except (OSError, AttributeError):   # not glibc (macOS, musl): freed memory goes back as that allocator decides
+    MALLOC_TRIM = None
+
+
+def hand_back_memory() -> None:
+    """glibc keeps what a rebuild freed (its pages and strings) for reuse, so without this the preview's resident
+    memory stays at its largest rebuild's (+55 MiB at 10,000 facts; +10 with it, bench/preview_memory.py)."""
+    if MALLOC_TRIM is not None:
+        MALLOC_TRIM(0)
 
 
 def crash_error(exc: Exception) -> Error:
