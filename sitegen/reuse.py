@@ -24,7 +24,6 @@ from .load import load
 from .model import Error, Site
 from .pipeline import Output, Stages
 from .render import Rendered, make_env
-from .search import BUNDLE
 from .write import write
 
 
@@ -43,7 +42,6 @@ class Reuse(Stages):
         self.kept = Kept()              # fact hashes and hashed values of the last build, for deps.Digests
         self.lines: dict = {}           # fact digest -> its line of facts.json
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
-        self.search: dict[str, bytes] = {}  # the preview's search index, made beside the builds (serve.py)
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
         self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
 
@@ -123,23 +121,12 @@ class Reuse(Stages):
         self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes)
 
     def write(self, files: dict[str, bytes], out: Path):
-        files = {**files, **self.search}
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None
         done, errors = write(files, out, previous, self.spare if previous is not None else None)
         self.spare = done.spare     # none after a failure: what is in it then is not known
         if not errors:
             self.on_disk = (out, files)
         return done, errors
-
-    def add_search(self, bundle: dict[str, bytes]) -> list[Error]:
-        """Put a search index made after the last build beside it, in pagefind/, where the preview's search page
-        looks; the site's other files stay as they are."""
-        if self.on_disk is None:
-            return []
-        out, files = self.on_disk
-        site = {path: data for path, data in files.items() if path not in self.search}
-        self.search = {BUNDLE + path: data for path, data in bundle.items()}
-        return self.write(site, out)[1]
 
 
 def page_digest(page, digests) -> bytes:

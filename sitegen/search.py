@@ -347,10 +347,7 @@ def _bundle_or_error(site: Site) -> dict[str, bytes] | Error:
 
 
 def add_bundle(bundle: dict[str, bytes], files: dict[str, bytes]) -> list[Error]:
-    h = hashlib.sha256()
-    for path, data in bundle.items():
-        h.update(path.encode() + b"\0" + data + b"\0")
-    folder = f"{BUNDLE}{h.hexdigest()[:10]}/"
+    folder = f"{BUNDLE}{version(bundle)}/"
     page = files.get(SEARCH_PAGE, b"")
     pointer = f'data-bundle="../{BUNDLE}"'.encode()
     if page.count(pointer) != 1:
@@ -360,34 +357,60 @@ def add_bundle(bundle: dict[str, bytes], files: dict[str, bytes]) -> list[Error]
     return []
 
 
-class BackgroundIndex:
-    """The preview's index: made in a thread after each good build, so it never delays the reload; the preview
-    takes each finished bundle (take()) and writes it beside the site; `made`, if given, is called (in the thread)
-    each time one is ready."""
+def version(bundle: dict[str, bytes]) -> str:
+    """A digest of the bundle's files, names and contents: the name of the folder it goes into."""
+    h = hashlib.sha256()
+    for path, data in bundle.items():
+        h.update(path.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()[:10]
 
-    def __init__(self, made: Callable[[], None] | None = None):
+
+class BackgroundIndex:
+    """The preview's index: made in a thread after each good build, so it never delays the reload, and written by
+    that thread into a folder of its own under `folder` (named by its digest), never into the site the builds
+    write. `folders()` is what the preview serves at pagefind/: the newest bundle, then the one before it (whose
+    chunks a search page that loaded it may still ask for). `made`, if given, is called (in the thread) each time
+    one is in place."""
+
+    def __init__(self, folder: Path, made: Callable[[], None] | None = None):
+        self.folder = Path(folder)
         self.notify = made
         self.lock = threading.Lock()
+        self.writing = threading.Lock()     # held while a bundle is written: close() waits for it
         self.wanted: Site | None = None
-        self.made: dict[str, bytes] | None = None
         self.indexed: list[Record] | None = None    # the records of the last bundle asked for
+        self.served: tuple[Path, ...] = ()  # the newest bundle's folder, then the one before it
+        self.fresh = False                  # a bundle was put in place since the last take()
         self.running = False
+        self.closed = False
 
     def update(self, site: Site) -> None:
         """Index this site in the thread. Its records are made there too, off the rebuild's path: they read only
         what load() made, which no later build changes (resolve_citations sets offsets, which they do not read)."""
         with self.lock:
+            if self.closed:
+                return
             self.wanted = site
             if self.running:
                 return
             self.running = True
         threading.Thread(target=self._run, daemon=True).start()
 
-    def take(self) -> dict[str, bytes] | None:
-        """The newest bundle finished since the last call, by path inside pagefind/; None if there is none."""
+    def folders(self) -> tuple[Path, ...]:
+        return self.served
+
+    def take(self) -> bool:
+        """Whether a bundle was put in place since the last call."""
         with self.lock:
-            made, self.made = self.made, None
-        return made
+            fresh, self.fresh = self.fresh, False
+        return fresh
+
+    def close(self) -> None:
+        """No bundle is written from now on (the folder is about to be removed); waits for one being written."""
+        with self.lock:
+            self.closed, self.wanted = True, None
+        with self.writing:
+            pass
 
     def _run(self) -> None:
         while True:
@@ -401,11 +424,41 @@ class BackgroundIndex:
                 continue
             self.indexed = recs
             try:
-                bundle = pagefind_bundle(recs)
-            except Exception as exc:  # the preview goes on without a fresh index; say why once
+                placed = self._place(pagefind_bundle(recs))
+            except Exception as exc:  # the preview goes on with the index it has; say why once
                 print(f"search index: not updated ({type(exc).__name__}: {exc})", flush=True)
+                self.indexed = None
                 continue
-            with self.lock:
-                self.made = bundle
-            if self.notify:
-                self.notify()
+            if placed:
+                with self.lock:
+                    self.fresh = True
+                if self.notify:
+                    self.notify()
+
+    def _place(self, bundle: dict[str, bytes]) -> bool:
+        """Write the bundle into its own folder, make it the newest served, and remove the ones before the one
+        before it. A folder is complete before it is served, and never changed while it is."""
+        with self.writing:
+            folder = self.folder / version(bundle)
+            if self.closed or folder in self.served[:1]:
+                return False
+            if folder not in self.served:
+                scratch = self.folder / f".{folder.name}.new"
+                shutil.rmtree(scratch, ignore_errors=True)
+                made = set()
+                for path, data in bundle.items():
+                    if self.closed:
+                        shutil.rmtree(scratch, ignore_errors=True)
+                        return False
+                    target = scratch / path
+                    if target.parent not in made:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        made.add(target.parent)
+                    target.write_bytes(data)
+                shutil.rmtree(folder, ignore_errors=True)   # a half-removed one of the same digest
+                scratch.rename(folder)
+            self.served = (folder,) + tuple(f for f in self.served[:1] if f != folder)
+            for old in self.folder.iterdir():
+                if old not in self.served:
+                    shutil.rmtree(old, ignore_errors=True)
+            return True

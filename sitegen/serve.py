@@ -26,6 +26,7 @@ import webbrowser
 from contextlib import aclosing
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from livereload.handlers import LiveReloadJSHandler
 from tornado import web
@@ -40,7 +41,7 @@ from .preview.errors import (FILES, SERVED, TerminalFormatter, error_page, newes
 from .preview.hosts import Listening
 from .preview.watch import Watch
 from .reuse import Reuse
-from .search import BackgroundIndex
+from .search import BUNDLE, BackgroundIndex
 
 CANNOT_SERVE = 3            # exit code when the address cannot be listened on (1 is for content errors)
 READ_AGAIN_SECONDS = 0.1    # a build that failed on files just saved waits this long for the rest of the save
@@ -111,6 +112,8 @@ async def run(preview: Preview, sockets: list, stop: asyncio.Event, watch: Watch
         stop.set()
         await watcher           # it sees `stop` within one step of watchfiles
         preview.loop = None
+        if preview.search:
+            preview.search.close()  # no index is written into a folder about to be removed
         for timer in (preview.waiting, preview.indexing):
             if timer:
                 timer.cancel()
@@ -140,7 +143,9 @@ class Preview:
         self.collecting: asyncio.TimerHandle | None = None  # the cycle collection a rebuild put off
         self.pages: set[ReloadSocket] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.search = BackgroundIndex(made=self.search_made) if search else None
+        # the search index lives beside the site, not in it: the builds never write or carry its files
+        self.search = BackgroundIndex(self.out.with_name(self.out.name + "-search"), made=self.search_made) \
+            if search else None
 
     def application(self, listening: Listening) -> web.Application:
         return PreviewApplication(self, listening)
@@ -251,10 +256,10 @@ class Preview:
             loop.call_soon_threadsafe(self.take_search)
 
     def take_search(self) -> None:
-        bundle = self.search.take() if self.search else None
-        if bundle is not None:   # the search page reads it when it next searches: no page needs reloading
-            errors = self.reuse.add_search(bundle)
-            say("search index: updated" if not errors else f"search index: {errors[0]}")
+        """Say that a new index is served (its thread wrote it): the search page reads it when it next loads, as
+        no page needs reloading for it."""
+        if self.search and self.search.take():
+            say("search index: updated")
 
 
 class PreviewApplication(web.Application):
@@ -266,6 +271,8 @@ class PreviewApplication(web.Application):
             (r"/livereload", ReloadSocket, {"preview": preview, "listening": listening}),
             (r"/livereload.js", ReloadScript),
             (re.escape(FILES) + r"(.*)", PreviewFiles, {"path": str(PREVIEW_FILES)}),
+            (re.escape(urlsplit(preview.base_url).path.rstrip("/") + "/" + BUNDLE) + r"(.*)", SearchFiles,
+             {"preview": preview}),
             (r"/(.*)", SiteHandler, {"preview": preview}),
         ], transforms=[lambda request: InjectPreview(request, preview)], log_function=lambda handler: None,
             websocket_max_message_size=64 * 1024)
@@ -354,6 +361,35 @@ class SiteHandler(web.StaticFileHandler):
         if self.preview.overlay and self.preview.last_good is not None:
             self.set_status(500)
             self.set_header(BUILD_HEADER, f"failed, {len(self.preview.errors)} errors; this is the last good page")
+
+
+class SearchFiles(web.StaticFileHandler):
+    """The search index, where the search page asks for it (pagefind/), from the folder its thread wrote: each
+    file from the newest bundle, or, if only the one before holds it, from that one (a chunk named by its content,
+    asked for by a page that loaded that bundle): a page never gets two bundles' files under one name."""
+
+    def initialize(self, preview: Preview) -> None:
+        folders = preview.search.folders() if preview.search else ()
+        super().initialize(path=str(folders[0]) if folders else "")
+        self.folders = folders
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        if not self.folders or "\0" in path:
+            raise web.HTTPError(404)
+        self.root = next((str(f) for f in self.folders if (f / path).is_file()), self.root)
+        try:
+            await super().get(path, include_body)
+        except web.HTTPError as exc:  # outside the folder: as if not there
+            raise web.HTTPError(404) if exc.status_code == 403 else exc
+
+    def compute_etag(self) -> str | None:
+        """By where it is: a bundle's folder is named by its digest and never changed (tornado's own would keep a
+        digest of every file ever served)."""
+        return f'"{hashlib.sha256(self.absolute_path.encode()).hexdigest()[:32]}"'
 
 
 class PreviewFiles(web.StaticFileHandler):

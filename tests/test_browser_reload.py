@@ -5,7 +5,7 @@ import pytest
 
 from helpers import line_of, replace_in
 from tools.checks import playwright_api
-from test_serve import ERROR_TITLE, FACT, FLIGHTS, serve_process, wait_until  # noqa: F401
+from test_serve import ERROR_TITLE, FACT, FLIGHTS, fetch, serve_process, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000
@@ -93,3 +93,28 @@ def console_errors(page) -> list[str]:
     page.on("console", lambda message: found.append(message.text) if message.type == "error" and (
         "Content Security Policy" in message.text or "Refused" in message.text) else None)
     return found
+
+
+SHOWN = """(q) => document.getElementById('search-results').dataset.query === q"""
+
+
+def test_the_preview_search_page_finds_what_was_just_saved(project, serve_process, page):
+    """The preview's search index, served beside the site, works in the browser and follows the saves."""
+    site = project()
+    server = serve_process(site)
+    refused = console_errors(page)
+    entry = wait_until(lambda: (r := fetch(server.url + "pagefind/pagefind-entry.json"))[0] == 200 and r[1],
+                       what="the first search index")
+
+    def search(query: str) -> list[str]:
+        page.goto(server.url + "search/")
+        page.fill("#search-query", query)
+        page.wait_for_function(SHOWN, arg=query, timeout=TIMEOUT_MS)
+        return page.eval_on_selector_all(".result-text a", "as => as.map(a => a.href)")
+
+    assert any("topics/flights/" in href for href in search("استئناف"))
+    replace_in(site / FLIGHTS, FACT, "اقترحت روسيا فتح خطوط جديدة.")
+    wait_until(lambda: fetch(server.url + "pagefind/pagefind-entry.json")[1] not in ("", entry),
+               what="the index of the edited site")
+    assert any("topics/flights/" in href for href in search("خطوط"))
+    assert refused == []

@@ -689,6 +689,47 @@ def test_the_preview_has_a_search_index_and_keeps_it_up_to_date(project, tmp_pat
         assert status == 200 and 'data-bundle="../pagefind/"' in page
 
 
+
+def test_the_search_index_is_served_beside_the_site_never_written_with_it(project, tmp_path):
+    """The index is the one a fresh build makes of the same content, served at pagefind/ from outside the folder
+    the builds write: a rebuild after it lands neither writes nor keeps a Pagefind file."""
+    site, out = project(), tmp_path / "out"
+
+    def built_index() -> dict[str, bytes]:
+        cold = tmp_path / "cold"
+        assert build(site, cold, "http://127.0.0.1:8000/").ok
+        folder = next(cold.glob("pagefind/*/"))
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def served(path: str) -> bytes | int:
+        try:
+            with urllib.request.urlopen(url + "pagefind/" + path, timeout=10) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def written() -> list[Path]:    # in the site folder and the spare folder beside it
+        return [p for folder in [out, *tmp_path.glob(".out.*")] for p in folder.rglob("*")
+                if "pagefind" in p.as_posix() or p.suffix.startswith(".pf_")]
+
+    with preview_server(site, out) as (preview, url):
+        first = built_index()
+        wait_until(lambda: served("pagefind-entry.json") == first["pagefind-entry.json"], what="the first index")
+        assert written() == []
+        replace_in(site / FLIGHTS, FACT, "اقترحت روسيا فتح خطوط جديدة.")
+        wait_until(lambda: "فتح خطوط جديدة" in fetch(url + "topics/flights/")[1], what="the edit")
+        second = built_index()
+        assert second["pagefind-entry.json"] != first["pagefind-entry.json"]
+        wait_until(lambda: served("pagefind-entry.json") == second["pagefind-entry.json"], what="the edited index")
+        # every file of the new index as a fresh build makes it; a search page that loaded the index before
+        # still gets that index's own files, named by their content
+        assert all(served(path) == data for path, data in second.items())
+        assert all(served(path) == data for path, data in first.items() if path not in second)
+        assert served("no-such-file.js") == 404
+        replace_in(site / FLIGHTS, "فتح خطوط جديدة", "فتح خطوط أخرى")     # a rebuild after the index landed
+        wait_until(lambda: "فتح خطوط أخرى" in fetch(url + "topics/flights/")[1], what="the second edit")
+        assert written() == []
+
 # ---- closed to other sites: Host, Origin, the websocket, the warnings, the terminal ----
 
 def ask(url: str, host: str | None, path: str = "/", version: str = "HTTP/1.1",
