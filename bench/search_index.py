@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import synth  # noqa: E402
 from sitegen.citations import resolve_citations  # noqa: E402
 from sitegen.load import load  # noqa: E402
-from sitegen.search import pagefind_bundle, records  # noqa: E402
+from sitegen.pagefind import pagefind_bundle  # noqa: E402
+from sitegen.search import records  # noqa: E402
 
 
 def measure(root: Path, runs: int) -> dict:

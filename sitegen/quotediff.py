@@ -10,6 +10,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from .search import FOLD
+
 WORD = re.compile(r"\S+")   # white space of any kind (NBSP, thin space...) separates words, as in FlatText
 MAX_NOTES = 6               # the rest are counted: the line stays readable
 
@@ -17,9 +19,9 @@ MAX_NOTES = 6               # the rest are counted: the line stays readable
 # embeddings and isolates, BOM, soft hyphen: category Cf), controls, and a few letters and marks that draw nothing.
 _BLANK = {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800} | set(range(0xFE00, 0xFE10))
 TATWEEL = "\u0640"          # visible (it stretches the letter), but a spelling an editor may add or drop
-# The letters an Arabic keyboard, a PDF or a Persian keyboard gives in place of the article's
-LETTER_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ی": "ي",
-                              "ؤ": "و", "ة": "ه", "ۀ": "ه", "ک": "ك", "ں": "ن"})
+# The letters an Arabic keyboard, a PDF or a Persian keyboard gives in place of the article's: what search folds
+# (hamza forms of alef, ى, ة, Persian yeh and keheh), and the hamza seats and forms only words are aligned by here
+LETTER_FORMS = str.maketrans({**FOLD, "ئ": "ي", "ؤ": "و", "ۀ": "ه", "ں": "ن"})
 
 
 def invisible(ch: str) -> bool:
