@@ -22,7 +22,7 @@ from .fragments import FragmentStore
 from .links import LinkIndex
 from .load import load
 from .model import Error, Site
-from .pipeline import Output, Stages
+from .pipeline import Stages
 from .render import Rendered, make_env
 from .write import write
 

@@ -3,8 +3,6 @@ incremental build it relies on, which must write exactly what a cold build write
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import html
 import json
 import http.client
