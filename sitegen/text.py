@@ -99,14 +99,15 @@ class _SiteMarkdown(markdown.extensions.Extension):
 class Formatter:
     """Per-site formatting (digits), with one Markdown parser reused for every field."""
 
-    def __init__(self, digits: str):
-        self.arabic_digits = digits == "arab"
+    def __init__(self, digits: str, shortcut: bool = True):
+        """shortcut=False runs Markdown on every text, plain sentences too (the reference the shortcut matches)."""
+        self.arabic_digits, self.shortcut = digits == "arab", shortcut
         self._md = markdown.Markdown(extensions=[_SiteMarkdown(self.arabic_digits)], output_format="html")
         self._cache: dict[str, Markup] = {}
 
     def markdown(self, source: str) -> Markup:
         if source not in self._cache:
-            if PLAIN_SENTENCE.match(source):
+            if self.shortcut and PLAIN_SENTENCE.match(source):
                 # what Markdown would make of it, without running Markdown (about 0.2 ms a sentence)
                 html = f"<p>{isolate_latin(source, self.arabic_digits)}</p>"
             else:
