@@ -1,5 +1,6 @@
 """The templates' interface text: one gettext catalog, templates/messages.po, read with Babel; plural forms are
-chosen by the CLDR rules of the catalog's language (Arabic: zero, one, two, few, many, other), not by hand."""
+chosen by the CLDR rules of the catalog's language (Arabic: zero, one, two, few, many, other), and month names
+are CLDR's for that language, not written by hand."""
 from __future__ import annotations
 
 import gettext
@@ -22,7 +23,7 @@ class MissingMessage(LookupError):
 class Catalog:
     def __init__(self, path: Path, cache: str | None = None):
         self.path = path
-        self.messages, self.forms, plural = _table(path.read_bytes() if path.is_file() else None, cache)
+        self.messages, self.forms, plural, self.months = _table(path.read_bytes() if path.is_file() else None, cache)
         self.form_of = gettext.c2py(plural)     # n -> the index of its form in self.forms
 
     def gettext(self, message: str) -> str:
@@ -38,9 +39,9 @@ class Catalog:
         return found[self.form_of(n)]
 
 
-def _table(data: bytes | None, cache: str | None) -> tuple[dict, list, str]:
-    """The catalog's messages, its plural forms and the gettext expression that picks one for a number, as Babel
-    reads them from CLDR. Kept beside Jinja's compiled templates by the hash of the catalog and of Babel's
+def _table(data: bytes | None, cache: str | None) -> tuple[dict, list, str, list]:
+    """The catalog's messages, its plural forms, the gettext expression that picks one for a number, and the
+    names of the months (as a date writes them), as Babel reads them from CLDR. Kept beside Jinja's compiled templates by the hash of the catalog and of Babel's
     version: importing Babel and loading its Arabic data is a third of the real site's build."""
     stored = None
     if cache is not None:
@@ -49,22 +50,23 @@ def _table(data: bytes | None, cache: str | None) -> tuple[dict, list, str]:
         stored = Path(cache) / f"sitegen-catalog-{key[:32]}.json"
         try:
             saved = json.loads(stored.read_text(encoding="utf-8"))
-            return {_tuple(m): _tuple(s) for m, s in saved["messages"]}, saved["forms"], saved["plural"]
+            return ({_tuple(m): _tuple(s) for m, s in saved["messages"]}, saved["forms"], saved["plural"],
+                    saved["months"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    messages, forms, plural = _from_babel(data)
+    messages, forms, plural, months = _from_babel(data)
     if stored is not None:
         try:
             partial = stored.with_suffix(f".{os.getpid()}")
-            partial.write_text(json.dumps({"messages": list(messages.items()), "forms": forms, "plural": plural},
-                                          ensure_ascii=False), encoding="utf-8")
+            partial.write_text(json.dumps({"messages": list(messages.items()), "forms": forms, "plural": plural,
+                                           "months": months}, ensure_ascii=False), encoding="utf-8")
             os.replace(partial, stored)
         except OSError:     # a cache that cannot be written is read from Babel next time too
             pass
-    return messages, forms, plural
+    return messages, forms, plural, months
 
 
-def _from_babel(data: bytes | None) -> tuple[dict, list, str]:
+def _from_babel(data: bytes | None) -> tuple[dict, list, str, list]:
     from io import BytesIO
 
     from babel import Locale
@@ -76,18 +78,21 @@ def _from_babel(data: bytes | None) -> tuple[dict, list, str]:
         catalog = read_po(BytesIO(data))
         language = str(catalog.locale or language)
         messages = {m.id: m.string for m in catalog if m.id and not m.fuzzy}
-    rule = Locale.parse(language).plural_form
+    locale = Locale.parse(language)
+    rule = locale.plural_form
     forms = [tag for tag in CLDR_ORDER if tag in rule.tags or tag == "other"]
-    return messages, forms, to_gettext(rule).split("plural=", 1)[1].rstrip(";")
+    months = [locale.months["format"]["wide"][m] for m in range(1, 13)]
+    return messages, forms, to_gettext(rule).split("plural=", 1)[1].rstrip(";"), months
 
 
 def _tuple(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-def install_catalog(env: jinja2.Environment, templates: Path) -> None:
+def install_catalog(env: jinja2.Environment, templates: Path) -> Catalog:
     """_(), gettext() and ngettext() in every template, new-style: ngettext("%(num)s fact", "%(num)s facts", n)
     fills in num (and any other keyword) after choosing the form, escaping the values."""
     catalog = Catalog(templates / CATALOG, getattr(env.bytecode_cache, "directory", None))
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(catalog.gettext, catalog.ngettext, newstyle=True)
+    return catalog

@@ -1,5 +1,5 @@
 """The numbered reference list of one page: a marker per citation, a reference per source, lettered
-backlinks (أ ب ج) when a source is cited more than once, as on Wikipedia."""
+backlinks (أ ب ج, templates/messages.po) when a source is cited more than once, as on Wikipedia."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from .model import Citation, Source
-
-ARABIC_LETTERS = "أبجدهوزحطيكلمنسعفصقرشتثخذضظغ"
 
 
 @dataclass
@@ -71,14 +69,8 @@ class References:
         for ref in refs:
             if len(ref.uses) > 1:
                 for i, use in enumerate(ref.uses):
-                    use.letter = letter(i)
+                    use.letter = self.fmt.letter(i)
         return refs
-
-
-def letter(index: int) -> str:
-    """أ, ب, … then أأ, أب, … for very long lists."""
-    n = len(ARABIC_LETTERS)
-    return ARABIC_LETTERS[index] if index < n else letter(index // n - 1) + ARABIC_LETTERS[index % n]
 
 
 class MarkerTemplate:

@@ -55,7 +55,7 @@ def make_env(templates: Path, recording: bool = True) -> jinja2.Environment:
         # does not pay for compiling them again
         bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters["bidi"] = isolate_latin
-    install_catalog(env, templates)
+    env.catalog = install_catalog(env, templates)   # also what Formatter writes dates and letters with
     return env
 
 
@@ -194,7 +194,7 @@ class Renderer:
         self.site, self.env, self.assets, self.preview = site, env, assets, preview
         self.recorder = Recorder()
         env.recorder = self.recorder
-        self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
+        self.look = Lookups(site, Formatter(site.config.digits, env.catalog), self.recorder)
         self.digests = Digests(site, self.look.tables, kept)
         self.shared = shared_context(site, self.look, preview, self.recorder)
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads

@@ -8,8 +8,6 @@ import markdown
 from markupsafe import Markup, escape
 
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
-          "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\.{0,2}/|[\w\-./]+$)", re.IGNORECASE)
 LATIN_RUN = re.compile(r"[A-Za-z\u00C0-\u024F](?:[A-Za-z\u00C0-\u024F0-9'’.\- ]*[A-Za-z\u00C0-\u024F0-9])?")
 # One line with nothing Markdown or HTML would read as markup: no markup characters, no block marker in front.
@@ -97,11 +95,12 @@ class _SiteMarkdown(markdown.extensions.Extension):
 
 
 class Formatter:
-    """Per-site formatting (digits), with one Markdown parser reused for every field."""
+    """Per-site formatting (digits; dates and letters in the words of the templates' catalog, i18n.Catalog), with
+    one Markdown parser reused for every field."""
 
-    def __init__(self, digits: str, shortcut: bool = True):
+    def __init__(self, digits: str, catalog=None, shortcut: bool = True):
         """shortcut=False runs Markdown on every text, plain sentences too (the reference the shortcut matches)."""
-        self.arabic_digits, self.shortcut = digits == "arab", shortcut
+        self.arabic_digits, self.catalog, self.shortcut = digits == "arab", catalog, shortcut
         self._md = markdown.Markdown(extensions=[_SiteMarkdown(self.arabic_digits)], output_format="html")
         self._cache: dict[str, Markup] = {}
 
@@ -131,10 +130,16 @@ class Formatter:
         parts = value.split("-")
         words = [parts[0]]
         if len(parts) > 1:
-            words.insert(0, MONTHS[int(parts[1]) - 1])
+            words.insert(0, self.catalog.months[int(parts[1]) - 1])
         if len(parts) > 2:
             words.insert(0, str(int(parts[2])))
         return self.digits(" ".join(words))
+
+    def letter(self, index: int) -> str:
+        """The index-th of the letters the catalog lists (أ, ب, ج… in abjad order), then أأ, أب… past the last."""
+        letters = self.catalog.gettext("backlink letters")
+        n = len(letters)
+        return letters[index] if index < n else self.letter(index // n - 1) + letters[index % n]
 
 
 def isolate_latin(text: str, arabic_digits: bool = False) -> Markup:

@@ -188,3 +188,16 @@ def test_a_string_missing_from_the_catalog_names_the_template_line(project):
     errors = errors_of(root)
     assert [(e.path, e.line) for e in errors] == [("templates/home.html", line)]
     assert "in templates/messages.po" in errors[0].message
+
+
+def test_backlink_letters_come_from_the_catalog(project, tmp_path):
+    """The letters that tell apart the places one article is cited (أ ب ج…) are interface text: messages.po's."""
+    root = project()
+    out = tmp_path / "out"
+    assert build(root, out).ok
+    page = (out / "entities/darchiev/index.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="letter">([^<]*)<', page) == ["أ", "ب", "ج"]
+    replace_in(root / "templates/messages.po", 'msgstr "أبجدهوزحطيكلمنسعفصقرشتثخذضظغ"', 'msgstr "اب"')
+    assert build(root, out).ok
+    page = (out / "entities/darchiev/index.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="letter">([^<]*)<', page) == ["ا", "ب", "اا"]     # past the last: two letters
