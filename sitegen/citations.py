@@ -7,7 +7,6 @@ import hashlib
 import re
 
 from .model import Citation, Error, Site, Source
-from .quotediff import difference
 from .validate import PARTS
 
 
@@ -131,5 +130,7 @@ def not_found(cite: Citation, source: Source, sources: list[Source], flats: dict
                 line = other.text.count("\n", 0, at[0]) + 1
                 return cite.at("quote").error(f"quote not found in {source.id}, but it is in {other.id} "
                                               f"(seeds/{other.seed} line {line}): cite source '{other.id}'")
+    from .quotediff import difference   # only a quote not found needs it, and its import is a tenth of a build's
+
     return cite.at("quote").marked([("", f"quote not found in {source.id}")]
                                    + difference(cite.quote, source.text, source.seed))

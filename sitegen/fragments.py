@@ -65,7 +65,8 @@ class Fragments:
     def __init__(self, env: jinja2.Environment, page_context: dict, store: FragmentStore, recorder: Recorder,
                  digests: Digests):
         self.env, self.store, self.recorder, self.digests = env, store, recorder, digests
-        self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC))
+        self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC),
+                            cited_source=self._source)
         self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
         self._modules: dict[str, object] = {}
         self._cited: list[Citation] = []
@@ -149,8 +150,11 @@ class Fragments:
 
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
-        return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source),
-                            page_path))
+        return Markup(place(self._source(source), page_path))
+
+    def _source(self, source) -> Markup:
+        """source_html() inside a fragment, which is placed on its page as a whole."""
+        return Markup(self._once(("source", source.id), "footnotes.html", "source", lambda: source))
 
     def _valid(self, store: dict, key: bytes):
         """A stored fragment whose record still holds, its reads then counted as this page's; else None."""

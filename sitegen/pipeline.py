@@ -7,19 +7,22 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .citations import resolve_citations
-from .deps import Kept
-from .facts_json import fact_line, facts_json
-from .fragments import FragmentStore
-from .links import LinkIndex
 from .load import load
 from .model import Error, Site
-from .render import Renderer, make_env, plan_pages
 from .search import NoIndex, SiteIndex
 from .validate import validate
-from .workbench import FILES as WORKBENCH_FILES
 from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
+
+if TYPE_CHECKING:
+    from .deps import Kept
+    from .fragments import FragmentStore
+    from .links import LinkIndex
+
+# The modules of rendering (Jinja, Markdown, the templates' helpers: a third of the imports) are imported by the
+# stages that use them, after the search index's process has forked: it needs none of them, and works meanwhile.
 
 
 @dataclass
@@ -60,6 +63,10 @@ class Stages:
         return resolve_citations(site)
 
     def render(self, site: Site, preview: bool) -> Output:
+        from .facts_json import facts_json
+        from .render import Renderer, plan_pages
+        from .workbench import FILES as WORKBENCH_FILES
+
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
         renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
@@ -79,11 +86,13 @@ class Stages:
         return self.links().check(files, site)
 
     def links(self) -> LinkIndex:
+        from .links import LinkIndex
         return LinkIndex()
 
     def index(self, site: Site, preview: bool, write_output: bool) -> SiteIndex | NoIndex:
-        """The search index, started now to run beside rendering (search.SiteIndex); the preview's server makes
-        its own beside the build (serve.py), and a build that writes nothing needs none."""
+        """The search index, started as soon as the site is loaded (it reads nothing later stages make) to run
+        beside them (search.SiteIndex); the preview's server makes its own beside the build (serve.py), and a
+        build that writes nothing needs none."""
         return SiteIndex(site) if write_output and not preview else NoIndex()
 
     def write(self, files: dict[str, bytes], out: Path):
@@ -91,15 +100,18 @@ class Stages:
 
     # What Reuse overrides: where rendering can start from something an earlier build made.
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
+        from .render import make_env
         return make_env(site.root / "templates", recording=self.keeps)
 
     def fragments(self) -> FragmentStore:
+        from .fragments import FragmentStore
         return FragmentStore()
 
     def fact_digests(self) -> Kept | None:
         return None
 
     def fact_lines(self, digests):
+        from .facts_json import fact_line
         return fact_line
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
@@ -137,15 +149,15 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
         return finished(report, errors, started)
     site = report.site = with_base_url(site, base_url)
     loaded = not errors     # a file that did not load makes references to it look wrong: they wait until it does
-    errors += validate(site, references=loaded) + check_static(site.root)
-    if not loaded:
-        return finished(report, errors, started)
-    errors += stages.resolve_citations(site)
-    out, setting = output_folder(site, out)
-    errors += check_output_dir(site.root, out, setting) if write_output else []
-    if errors:
-        return finished(report, errors, started)
-    with stages.index(site, preview, write_output) as index:   # Pagefind works while pages render
+    with stages.index(site, preview, write_output) as index:   # Pagefind indexes what load() made, from now on
+        errors += validate(site, references=loaded) + check_static(site.root)
+        if not loaded:
+            return finished(report, errors, started)
+        errors += stages.resolve_citations(site)
+        out, setting = output_folder(site, out)
+        errors += check_output_dir(site.root, out, setting) if write_output else []
+        if errors:
+            return finished(report, errors, started)
         output = stages.render(site, preview)
         report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
         errors = output.errors or stages.check_links(output.files, site)

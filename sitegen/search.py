@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Callable
 
 from .model import Error, Site
-from .pagefind import pagefind_bundle
 from .parallel import Forked, can_fork
 from .urls import from_root, path_of
 
@@ -160,6 +159,8 @@ class NoIndex:
 
 
 def _bundle_or_error(site: Site) -> dict[str, bytes] | Error:
+    from .pagefind import pagefind_bundle   # imported by the process that runs it: the forked one, off the build's path
+
     try:
         return pagefind_bundle(records(site))
     except Exception as exc:  # no binary for this platform, Pagefind failing: one line, not a traceback
@@ -239,6 +240,8 @@ class BackgroundIndex:
                 if site is None:
                     self.running = False
                     return
+            from .pagefind import pagefind_bundle
+
             recs = records(site)
             if recs == self.indexed:    # nothing a reader can search for changed
                 continue

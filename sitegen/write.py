@@ -8,10 +8,12 @@ import fcntl
 import functools
 import hashlib
 import os
+import posixpath
 import shutil
 import stat
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -223,13 +225,50 @@ def update(folder: Path, have: dict[str, bytes], want: dict[str, bytes], done: W
 
 def fill(fresh: Path, files: dict[str, bytes], current: Path | None, previous: dict[str, bytes] | None,
          done: Written) -> None:
-    """Put every file into `fresh`: linked from `current` when `previous` says it holds the same bytes there."""
-    made = {fresh}
-    for rel, data in sorted(files.items()):
-        path = fresh / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.update(path.parents)
+    """Put every file into `fresh`: linked from `current` when `previous` says it holds the same bytes there.
+    Two threads share the folders: making a file is a system call the process mostly spends in the file system
+    (0.3-0.6 ms each on a busy ext4 disk; the real site has 217 files with its search index), which runs beside
+    Python's work on the machine's other core."""
+    halves: tuple[list, list] = ([], [])
+    for rels in folders(files):     # a folder's files in one thread, the larger folders first, to the lighter half
+        min(halves, key=len).extend(rels)
+    counts = (Written(), Written())
+    failed: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            _fill(fresh, halves[1], files, current, previous, counts[1])
+        except BaseException as exc:    # raised again by the main thread, which then removes `fresh`
+            failed.append(exc)
+
+    helper = threading.Thread(target=other)
+    helper.start()
+    try:
+        _fill(fresh, halves[0], files, current, previous, counts[0])
+    finally:
+        helper.join()
+    if failed:
+        raise failed[0]
+    done.written += counts[0].written + counts[1].written
+    done.kept += counts[0].kept + counts[1].kept
+    (fresh / MARKER).write_bytes(b"")
+    os.chmod(fresh, 0o755)
+
+
+def folders(files: dict[str, bytes]) -> list[list[str]]:
+    """The files' paths by folder, the folders with most files first (then by name: the same order every time)."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in sorted(files):
+        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    return sorted(by_folder.values(), key=lambda rels: (-len(rels), rels[0]))
+
+
+def _fill(fresh: Path, rels: list[str], files: dict[str, bytes], current: Path | None,
+          previous: dict[str, bytes] | None, done: Written) -> None:
+    for rel in rels:
+        data, path = files[rel], fresh / rel
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)  # safe when the other thread makes the same parent
         old = previous.get(rel) if current is not None else None
         if old is not None and (old is data or old == data):
             try:
@@ -240,8 +279,6 @@ def fill(fresh: Path, files: dict[str, bytes], current: Path | None, previous: d
                 pass  # a file someone removed by hand, another file system: write it
         path.write_bytes(data)
         done.written += 1
-    (fresh / MARKER).write_bytes(b"")
-    os.chmod(fresh, 0o755)
 
 
 def swap_into_place(fresh: Path, out: Path) -> Path | None:
