@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .citations import resolve_citations
 from .deps import Kept
-from .facts_json import fact_line, facts_json
+from .facts_json import facts_json, topic_lines
 from .fragments import FragmentStore
 from .links import LinkIndex
 from .load import load
@@ -56,6 +56,9 @@ class Stages:
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         return load(root)
 
+    def validate(self, site: Site, references: bool) -> list[Error]:
+        return validate(site, references)
+
     def resolve_citations(self, site: Site) -> list[Error]:
         return resolve_citations(site)
 
@@ -63,7 +66,7 @@ class Stages:
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
         renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
-        data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
+        data = facts_json(site, self.topic_lines())   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
         rendered, errors = renderer.render([p for p in planned if p.path not in reused])
@@ -99,8 +102,9 @@ class Stages:
     def fact_digests(self) -> Kept | None:
         return None
 
-    def fact_lines(self, digests):
-        return fact_line
+    def topic_lines(self):
+        """How facts.json gets a topic's lines: made each time, or kept by the preview (reuse.py)."""
+        return topic_lines
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
         return {}
@@ -137,7 +141,7 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
         return finished(report, errors, started)
     site = report.site = with_base_url(site, base_url)
     loaded = not errors     # a file that did not load makes references to it look wrong: they wait until it does
-    errors += validate(site, references=loaded) + check_static(site.root)
+    errors += stages.validate(site, references=loaded) + check_static(site.root)
     if not loaded:
         return finished(report, errors, started)
     errors += stages.resolve_citations(site)
