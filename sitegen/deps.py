@@ -152,11 +152,13 @@ def _compare_fields(cls) -> tuple[str, ...]:
 
 @dataclasses.dataclass
 class Kept:
-    """What Digests takes from the build before: each fact's hash while it is the same object with the same
-    citation offsets (loaded objects are never changed, except the offsets resolve_citations sets), and the hash
-    of each canonical value it took (a value equal to one hashed then has that hash: a lookup, not a hash)."""
-    facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, offsets, digest)
+    """What Digests takes from the build before: each fact's hash while it is the same object and the articles
+    are the same (loaded objects are never changed, except the citation offsets resolve_citations sets, which
+    follow from the quotes and the articles alone: the caller drops `facts` when `articles` changes), and the
+    hash of each canonical value it took (a value equal to one hashed then has that hash: a lookup, not a hash)."""
+    facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, digest)
     hashes: dict = dataclasses.field(default_factory=dict)    # canonical value -> its hash
+    articles: bytes = b""                                     # the articles' hash the fact hashes were taken with
 
 
 class Digests:
@@ -172,13 +174,14 @@ class Digests:
             for item in items:
                 self.objects.setdefault((kind, item.id), item)
         kept = kept if kept is not None else Kept()
-        self.kept = kept.facts          # id(fact) -> (fact, offsets, digest), from the last build, and this one's
+        self.kept = kept.facts          # id(fact) -> (fact, digest), from the last build, and this one's
         self.before = kept.hashes       # canonical value -> hash, from the last build
         self.hashes: dict = {}          # the same for this build: the next one's `before`
         self._whole: dict[int, bytes] = {}
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
         self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
+        self._values: dict[int, bytes] = {}        # id(citation...) -> its hash, for this build
 
     def of(self, key: tuple):
         """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
@@ -216,17 +219,21 @@ class Digests:
         if found is not None:
             return found
         if type(obj) is Fact:
-            offsets = tuple((c.start, c.end, c.paragraph) for c in obj.all_citations())
             entry = self.kept.get(id(obj))
-            if entry is None or entry[0] is not obj or entry[1] != offsets:
-                entry = self.kept[id(obj)] = (obj, offsets, _hash(self._canon_fields(obj)))
-            found = entry[2]
+            if entry is None or entry[0] is not obj:
+                entry = self.kept[id(obj)] = (obj, _hash(self._canon_fields(obj)))
+            found = entry[1]
         else:
             found = self._digest(self._canon_fields(obj))
         self._whole[id(obj)] = found
         return found
 
     def value(self, value) -> bytes:
+        if dataclasses.is_dataclass(value) and identity(value) is None:   # a citation: many pages show it
+            found = self._values.get(id(value))
+            if found is None:
+                found = self._values[id(value)] = _hash(self.canon(value))
+            return found
         return _hash(self.canon(value))
 
     def _digest(self, canon) -> bytes:

@@ -10,6 +10,7 @@ rendering (deps.py), so the preview keeps them from one build to the next exactl
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import jinja2
@@ -30,6 +31,8 @@ class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
     facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
     quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
+    # page path -> (the hash of its references, record, the list's bytes: a view into the page as written)
+    lists: dict[str, tuple[bytes, dict, memoryview]] = field(default_factory=dict)
 
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
@@ -151,6 +154,24 @@ class Fragments:
         """A source as the reference lists name it, with its date."""
         return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source),
                             page_path))
+
+    def reference_list(self, refs, page_path: str, render) -> tuple[bytes, bytes, dict]:
+        """A page's reference list (`render()` makes it), its key and record: kept from the page's last render
+        while its references are the same (numbers, letters, the hash of each citation) and its record holds."""
+        value = self.digests.value
+        key = hashlib.blake2b(repr([(r.number, r.source.id, [(u.marker_id, u.letter, value(u.citation))
+                                                             for u in r.uses]) for r in refs.items()]).encode(),
+                              digest_size=16).digest()
+        kept = self.store.lists.get(page_path)
+        if kept is not None and kept[0] == key and self.digests.still(kept[1]):
+            self.recorder.add(kept[1])
+            return bytes(kept[2]), key, kept[1]
+        self.recorder.start()
+        try:
+            html = render()
+        finally:
+            deps = self.recorder.stop()
+        return html.encode("utf-8"), key, self.digests.record(deps)
 
     def _valid(self, store: dict, key: bytes):
         """A stored fragment whose record still holds, its reads then counted as this page's; else None."""

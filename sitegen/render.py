@@ -42,6 +42,7 @@ class OutPage:
 class Rendered:
     html: bytes
     reads: frozenset                    # the keys the page read (deps.py)
+    references: tuple | None = None     # its reference list: (key, record, start, end in html), fragments.py
 
 
 def make_env(templates: Path, recording: bool = True) -> jinja2.Environment:
@@ -251,11 +252,19 @@ class Renderer:
         try:
             context = self.page_context(page)
             html = self.env.get_template(page.template).render(context)
-            if REFERENCES in html:  # the list comes last, so every marker of the page is numbered by now
-                html = html.replace(REFERENCES, self.reference_list(context), 1)
+            head, token, tail = html.partition(REFERENCES)
+            if token and self.record:  # the list comes last, so every marker of the page is numbered by now
+                listed, key, record = self.made.reference_list(context["refs"], page.path,
+                                                                lambda: self.reference_list(context))
+            elif token:
+                listed = self.reference_list(context).encode("utf-8")
         finally:
             reads = self.recorder.stop() if self.record else frozenset()
-        return Rendered(html.encode("utf-8"), reads)
+        if not token:
+            return Rendered(html.encode("utf-8"), reads)
+        start = head.encode("utf-8")
+        kept = (key, record, len(start), len(start) + len(listed)) if self.record else None
+        return Rendered(b"".join((start, listed, tail.encode("utf-8"))), reads, kept)
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder

@@ -125,6 +125,8 @@ class Reuse(Stages):
         return self.store
 
     def fact_digests(self) -> Kept:
+        if self.kept.articles != self.articles:     # the citation offsets may differ: every fact is hashed again
+            self.kept = Kept(hashes=self.kept.hashes, articles=self.articles)
         return self.kept
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
@@ -160,9 +162,16 @@ class Reuse(Stages):
             if not self.readers[key]:   # only what some page reads is kept
                 del self.readers[key], self.read[key]
         self.pages = pages
+        lists = self.store.lists
+        for path in rendered.keys() | (lists.keys() - pages.keys()):
+            kept = rendered[path].references if path in rendered else None
+            if kept is None:
+                lists.pop(path, None)
+            else:   # a view into the page as written: the page's bytes hold the list once
+                lists[path] = (kept[0], kept[1], memoryview(rendered[path].html)[kept[2]:kept[3]])
         self.store.prune(digests.site, digests)
         live = {id(f) for f in digests.site.facts()}
-        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes)
+        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes, self.kept.articles)
 
     def write(self, files: dict[str, bytes], out: Path):
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None
