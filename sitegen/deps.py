@@ -159,6 +159,10 @@ class Kept:
     facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, digest)
     hashes: dict = dataclasses.field(default_factory=dict)    # canonical value -> its hash
     articles: bytes = b""                                     # the articles' hash the fact hashes were taken with
+    # id(list) -> [the list, its canonical value, its hash or None]: lists are never changed once made (the
+    # lookup tables keep an unchanged one from build to build, tables.py); what they hold may be citations, whose
+    # offsets follow from the articles: dropped with `facts`
+    lists: dict = dataclasses.field(default_factory=dict)
 
 
 class Digests:
@@ -177,6 +181,8 @@ class Digests:
         self.kept = kept.facts          # id(fact) -> (fact, digest), from the last build, and this one's
         self.before = kept.hashes       # canonical value -> hash, from the last build
         self.hashes: dict = {}          # the same for this build: the next one's `before`
+        self.lists_before = kept.lists  # id(list) -> [list, canon, hash], from the last build
+        self.lists: dict = {}           # the same for this build
         self._whole: dict[int, bytes] = {}
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
@@ -211,7 +217,24 @@ class Digests:
         return self.plain_or_hash(value)
 
     def plain_or_hash(self, value):
-        return value if type(value) in PLAIN or value is MISSING else self._digest(self.canon(value))
+        if type(value) in PLAIN or value is MISSING:
+            return value
+        if type(value) is list:
+            entry = self._list(value)
+            if entry[2] is None:
+                entry[2] = self._digest(entry[1])
+            return entry[2]
+        return self._digest(self.canon(value))
+
+    def _list(self, value: list) -> list:
+        """[the list, its canonical value, its hash once taken], kept by the object from the last build."""
+        entry = self.lists.get(id(value))
+        if entry is None:
+            entry = self.lists_before.get(id(value))
+            if entry is None or entry[0] is not value:
+                entry = [value, self._canon_sequence(value), None]
+            self.lists[id(value)] = entry
+        return entry
 
     def whole(self, obj) -> bytes:
         """The hash of all of a model object's content fields."""
@@ -258,12 +281,10 @@ class Digests:
             return (cls.__name__, repr(value))
         if isinstance(value, PurePath):
             return ("path", str(value))
-        if cls is list or cls is tuple:
-            if value and type(value[0]) in KINDS:     # most lists are facts or entities: one string for all
-                names = _ids(value)
-                if names is not None:
-                    return (IDS, names)
-            return tuple(self.canon(v) for v in value)
+        if cls is list:
+            return self._list(value)[1]
+        if cls is tuple:
+            return self._canon_sequence(value)
         if cls is dict:
             return tuple((k, self.canon(v)) for k, v in value.items())
         ident = identity(value)
@@ -275,6 +296,13 @@ class Digests:
                 found = self._canon[id(value)] = self._canon_fields(value)
             return found
         raise TypeError(f"cannot take the digest of a {cls.__name__}")
+
+    def _canon_sequence(self, value) -> tuple:
+        if value and type(value[0]) in KINDS:     # most lists are facts or entities: one string for all
+            names = _ids(value)
+            if names is not None:
+                return (IDS, names)
+        return tuple(self.canon(v) for v in value)
 
     def _canon_fields(self, obj) -> tuple:
         cls = type(obj)

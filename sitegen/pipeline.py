@@ -17,6 +17,7 @@ from .load import load
 from .model import Error, Site
 from .render import Renderer, make_env, plan_pages
 from .search import NoIndex, SiteIndex
+from .tables import site_tables
 from .validate import validate
 from .workbench import FILES as WORKBENCH_FILES
 from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
@@ -65,7 +66,8 @@ class Stages:
     def render(self, site: Site, preview: bool) -> Output:
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
-        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
+        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps,
+                            self.lookup_tables(site))
         data = facts_json(site, self.topic_lines())   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
@@ -101,6 +103,9 @@ class Stages:
 
     def fact_digests(self) -> Kept | None:
         return None
+
+    def lookup_tables(self, site: Site) -> dict:
+        return site_tables(site)
 
     def topic_lines(self):
         """How facts.json gets a topic's lines: made each time, or kept by the preview (reuse.py)."""

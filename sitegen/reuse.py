@@ -27,6 +27,7 @@ from .load import load
 from .model import Error, Site, Topic
 from .pipeline import Stages
 from .render import Rendered, make_env
+from .tables import Tables, site_tables
 from .validate import Known, check_topic, validate
 from .write import write
 
@@ -50,6 +51,7 @@ class Reuse(Stages):
         self.readers: dict[tuple, set[str]] = {}    # each key -> the pages that read it
         self.store = FragmentStore()
         self.kept = Kept()              # fact hashes and hashed values of the last build, for deps.Digests
+        self.tables = Tables()          # each topic's part of the lookup tables, and their joins (tables.py)
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
         self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
@@ -124,6 +126,9 @@ class Reuse(Stages):
     def fragments(self) -> FragmentStore:
         return self.store
 
+    def lookup_tables(self, site: Site) -> dict:
+        return site_tables(site, self.tables, self.articles)
+
     def fact_digests(self) -> Kept:
         if self.kept.articles != self.articles:     # the citation offsets may differ: every fact is hashed again
             self.kept = Kept(hashes=self.kept.hashes, articles=self.articles)
@@ -171,7 +176,8 @@ class Reuse(Stages):
                 lists[path] = (kept[0], kept[1], memoryview(rendered[path].html)[kept[2]:kept[3]])
         self.store.prune(digests.site, digests)
         live = {id(f) for f in digests.site.facts()}
-        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes, self.kept.articles)
+        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes, self.kept.articles,
+                         digests.lists)
 
     def write(self, files: dict[str, bytes], out: Path):
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None

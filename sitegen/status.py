@@ -80,25 +80,5 @@ def check_settings(site: Site) -> list[Error]:
     return errors
 
 
-def by_meeting(facts: list[Fact], meetings: list) -> list[tuple]:
-    """[(meeting entity or None, its facts)] in the order of the meetings, facts of no meeting first; none empty."""
-    groups = [(None, [f for f in facts if not f.meeting])]
-    groups += [(m, [f for f in facts if f.meeting == m.id]) for m in meetings]
-    return [(m, some) for m, some in groups if some]
-
-
-def answer_tables(site: Site, facts: list[Fact], meetings: list) -> dict:
-    """The lookup tables of the home page's answer, meeting pages and the issues page (render.site_tables)."""
-    disputed = [f for f in facts if f.meeting and f.outcome_disputed]
-    return {
-        "by_status": [(s, by_meeting([f for f in facts if f.status == s], meetings)) for s in STATUSES],
-        "status_disputed": by_meeting(disputed, meetings),
-        "facts_by_meeting": {m.id: [f for f in facts if f.meeting == m.id] for m in meetings},
-        "issue_timeline": [(ident, name, by_meeting([f for f in facts if f.issue == ident], meetings))
-                           for ident, name in site.config.issues.items()],
-        "statuses": list(STATUSES),
-    }
-
-
 def where_of(fact: Fact, key: str) -> Where:
     return fact.keys_where.get(key, fact.where)
