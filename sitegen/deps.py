@@ -163,6 +163,7 @@ class Kept:
     # lookup tables keep an unchanged one from build to build, tables.py); what they hold may be citations, whose
     # offsets follow from the articles: dropped with `facts`
     lists: dict = dataclasses.field(default_factory=dict)
+    values: dict = dataclasses.field(default_factory=dict)    # id(citation) -> (citation, hash): as `facts`
 
 
 class Digests:
@@ -187,7 +188,8 @@ class Digests:
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
         self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
-        self._values: dict[int, bytes] = {}        # id(citation...) -> its hash, for this build
+        self.values_before = kept.values
+        self.values: dict[int, tuple] = {}         # id(citation...) -> (it, its hash), for this build
 
     def of(self, key: tuple):
         """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
@@ -253,10 +255,13 @@ class Digests:
 
     def value(self, value) -> bytes:
         if dataclasses.is_dataclass(value) and identity(value) is None:   # a citation: many pages show it
-            found = self._values.get(id(value))
+            found = self.values.get(id(value))
             if found is None:
-                found = self._values[id(value)] = _hash(self.canon(value))
-            return found
+                found = self.values_before.get(id(value))
+                if found is None or found[0] is not value:
+                    found = (value, _hash(self.canon(value)))
+                self.values[id(value)] = found
+            return found[1]
         return _hash(self.canon(value))
 
     def _digest(self, canon) -> bytes:

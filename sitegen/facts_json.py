@@ -31,9 +31,9 @@ def fact_line(f: Fact) -> str:
         "variants": _variants(f.variants)}, ensure_ascii=False)
 
 
-def topic_lines(topic: Topic) -> bytes:
+def topic_lines(topic: Topic, line_of=fact_line) -> bytes:
     """The lines of a topic's facts, encoded: what the file holds of them (the preview keeps it by the topic)."""
-    return ",\n".join(fact_line(f) for f in topic.facts).encode("utf-8")
+    return ",\n".join(line_of(f) for f in topic.facts).encode("utf-8")
 
 
 def facts_json(site: Site, lines_of=topic_lines) -> bytes:
@@ -63,11 +63,14 @@ def dump_one_record_per_line(data: dict) -> bytes:
     def dumps(value) -> bytes:
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
-    rows = []
+    parts = [b"{\n"]
     for key, value in data.items():
+        parts += [dumps(key), b": "]
         if isinstance(value, (list, GeneratorType)):
             items = [item if isinstance(item, bytes) else dumps(item) for item in value]
-            rows.append(dumps(key) + b": [\n" + b",\n".join(items) + b"\n]" if items else dumps(key) + b": []")
+            parts.append(b"[\n" + b",\n".join(items) + b"\n]" if items else b"[]")
         else:
-            rows.append(dumps(key) + b": " + dumps(value))
-    return b"{\n" + b",\n".join(rows) + b"\n}\n"
+            parts.append(dumps(value))
+        parts.append(b",\n")
+    parts[-1] = b"\n}\n"
+    return b"".join(parts)

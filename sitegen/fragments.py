@@ -34,16 +34,25 @@ class FragmentStore:
     # page path -> (the hash of its references, record, the list's bytes: a view into the page as written)
     lists: dict[str, tuple[bytes, dict, memoryview]] = field(default_factory=dict)
 
+    live: tuple[int, int] = (0, 0)  # how many facts and citations the site had when last counted
+
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
-        flat however many edits the preview sees, and most builds do not pay for a sweep."""
-        facts, cites = site.facts(), site.citations()
-        if len(self.facts) > 2 * len(facts) + 50:
-            live = {digests.whole(f) for f in facts}
-            self.facts = {k: v for k, v in self.facts.items() if k in live}
-        if len(self.quotes) > 4 * len(cites) + 50:
-            live = {digests.value(c) for c in cites}
-            self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
+        flat however many edits the preview sees, and most builds neither pay for a sweep nor count the site."""
+        facts_live, cites_live = self.live
+        if len(self.facts) > 2 * facts_live + 50:
+            facts = site.facts()
+            facts_live = len(facts)
+            if len(self.facts) > 2 * facts_live + 50:
+                live = {digests.whole(f) for f in facts}
+                self.facts = {k: v for k, v in self.facts.items() if k in live}
+        if len(self.quotes) > 4 * cites_live + 50:
+            cites = site.citations()
+            cites_live = len(cites)
+            if len(self.quotes) > 4 * cites_live + 50:
+                live = {digests.value(c) for c in cites}
+                self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
+        self.live = (facts_live, cites_live)
 
 
 class ByIdentity:

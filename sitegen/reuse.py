@@ -20,15 +20,15 @@ from pathlib import Path
 
 from .citations import Articles, resolve
 from .deps import Kept
-from .facts_json import topic_lines
+from .facts_json import fact_line, topic_lines
 from .fragments import FragmentStore
 from .links import LinkIndex
 from .load import load
-from .model import Error, Site, Topic
+from .model import Error, Fact, Site, Source, Topic
 from .pipeline import Stages
 from .render import Rendered, make_env
 from .tables import Tables, site_tables
-from .validate import Known, check_topic, validate
+from .validate import Known, check_source, check_topic, validate
 from .write import write
 
 
@@ -38,12 +38,14 @@ class Reuse(Stages):
     def __init__(self):
         self.topics: dict = {}          # topic file -> the Topic last read from it
         self.sources: dict = {}         # the text of sources.yaml -> the sources last read from it (load.py)
-        self.checked: dict = {}         # (topic key, validate.Known) -> the topic's errors
+        self.checked: dict = {}         # (topic id, text hash, validate.Known) -> the topic's errors, and
+                                        # id(source) -> (source, its errors)
         self.article_keys: dict = {}    # id(source) -> (source, the hash of its text and body): citations.Articles
         self.articles = b""             # the hash of every article, this build's
         self.resolved: dict = {}        # topic key -> (topic, its citations' offsets, errors, its quotes found:
                                         # (article hash, quote) -> (start, end, line))
         self.lines: dict = {}           # topic key -> its facts' lines of facts.json
+        self.fact_lines: dict = {}      # id(fact) -> (fact, articles, its line): the topics made last build
         self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
         self.env = None
         self.pages: dict[str, tuple[bytes, bytes, frozenset]] = {}   # path -> (page hash, html, the keys it read)
@@ -64,13 +66,22 @@ class Reuse(Stages):
         return site, errors
 
     def validate(self, site: Site, references: bool) -> list[Error]:
+        """A topic's errors kept by its text and what its checks read of the rest; a source's while it is the
+        same object (loaded again only when its text changes)."""
         checked: dict = {}
 
         def topic_errors(topic: Topic, known: Known) -> list[Error]:
             key = (topic.id, topic.digest, known)
             found = checked[key] = self.checked[key] if key in self.checked else check_topic(topic, known)
             return found
-        errors = validate(site, references, topic_errors)
+
+        def source_errors(source: Source) -> list[Error]:
+            entry = self.checked.get(id(source))
+            if entry is None or entry[0] is not source:
+                entry = (source, check_source(source))
+            checked[id(source)] = entry
+            return entry[1]
+        errors = validate(site, references, topic_errors, source_errors)
         self.checked = checked
         return errors
 
@@ -105,11 +116,21 @@ class Reuse(Stages):
         return errors
 
     def topic_lines(self):
+        """A topic's lines of facts.json by its key; a topic made again takes the line of each fact that is the
+        same object as before, while the articles are the same."""
         previous, self.lines = self.lines, {}
+        made, self.fact_lines = self.fact_lines, {}
+
+        def line_of(fact: Fact) -> str:
+            entry = made.get(id(fact))
+            if entry is None or entry[0] is not fact or entry[1] != self.articles:
+                entry = (fact, self.articles, fact_line(fact))
+            self.fact_lines[id(fact)] = entry
+            return entry[2]
 
         def lines_of(topic: Topic) -> bytes:
             key = self.topic_key(topic)
-            found = self.lines[key] = previous.get(key) or topic_lines(topic)
+            found = self.lines[key] = previous.get(key) or topic_lines(topic, line_of)
             return found
         return lines_of
 
@@ -177,7 +198,7 @@ class Reuse(Stages):
         self.store.prune(digests.site, digests)
         live = {id(f) for f in digests.site.facts()}
         self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes, self.kept.articles,
-                         digests.lists)
+                         digests.lists, digests.values)
 
     def write(self, files: dict[str, bytes], out: Path):
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None

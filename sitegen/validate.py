@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from .urls import PATTERNS
-from .model import Error, Site, Topic, Where
+from .model import Error, Site, Source, Topic, Where
 from .status import check_claims, check_keys, check_settings, markers
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -43,15 +43,18 @@ def known(site: Site, references: bool = True) -> Known:
                  tuple(site.config.issues), tuple(markers(site).items()), references)
 
 
-def validate(site: Site, references: bool = True, topic_errors=None) -> list[Error]:
+def validate(site: Site, references: bool = True, topic_errors=None, source_errors=None) -> list[Error]:
     """Every check. references=False when some file did not load: a reference to what it holds would look
     wrong too, so those are checked once every file loads; the rest are shown with the load errors.
-    `topic_errors(topic, known)` gives a topic file's own errors (check_topic, or the preview's kept ones)."""
-    topic_errors = topic_errors or check_topic
+    `topic_errors(topic, known)` gives a topic file's own errors, `source_errors(source)` a source's (check_topic,
+    check_source, or the preview's kept ones)."""
+    topic_errors, source_errors = topic_errors or check_topic, source_errors or check_source
     errors: list[Error] = []
     errors += check_config(site)
     errors += check_ids(site)
-    errors += check_sources(site)
+    errors += check_seeds(site)
+    for source in site.sources:
+        errors += source_errors(source)
     if references:
         meetings = {e.id for e in site.entities() if e.kind == "meeting"}
         errors += [s.where.error(_unknown("meeting", s.meeting, meetings))
@@ -153,21 +156,27 @@ def duplicate_ids(site: Site) -> list[Error]:
     return errors
 
 
-def check_sources(site: Site) -> list[Error]:
+def check_seeds(site: Site) -> list[Error]:
     errors = []
     seeds: dict[str, str] = {}
     for s in site.sources:
         if s.seed in seeds:
             errors.append(s.where.error(f"seed '{s.seed}' is already the article of source '{seeds[s.seed]}'"))
         seeds.setdefault(s.seed, s.id)
-        count = len(s.lines())
-        first, last = s.body
-        if not 1 <= first <= last <= count:
-            errors.append(s.where.error(f"'body' [{first}, {last}] must be lines within 1..{count} of {s.seed}"))
-        if not s.headline and not s.name:
-            errors.append(s.where.error("a source without a headline needs a 'name' for the site to call it by"))
-        if " ".join(s.headline.split()) not in " ".join(s.text.split()):
-            errors.append(s.where.error(f"headline does not appear in seeds/{s.seed}"))
+    return errors
+
+
+def check_source(s: Source) -> list[Error]:
+    """A source's body lines lie in its article, it has a name, and its headline is the article's."""
+    errors = []
+    count = len(s.lines())
+    first, last = s.body
+    if not 1 <= first <= last <= count:
+        errors.append(s.where.error(f"'body' [{first}, {last}] must be lines within 1..{count} of {s.seed}"))
+    if not s.headline and not s.name:
+        errors.append(s.where.error("a source without a headline needs a 'name' for the site to call it by"))
+    if " ".join(s.headline.split()) not in " ".join(s.text.split()):
+        errors.append(s.where.error(f"headline does not appear in seeds/{s.seed}"))
     return errors
 
 
