@@ -2,14 +2,16 @@
 
 `Reuse` runs the same stages as a one-off build (pipeline.Stages) and adds memory between builds:
 - load reads again only the topic files whose text changed (and, inside one, only the facts that changed), and
-  the sources while sources.yaml and the articles are the same;
+  keeps the sources while sources.yaml and every article read the same;
 - validate keeps each topic file's errors by its text and what its checks read of the rest (validate.Known);
 - resolve_citations keeps each topic's citation offsets and errors by its text and the articles' (a topic's
   key), and looks up each quote of a changed topic by the hash of its article and the quote itself;
 - render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
-  templates, static files and settings are the same; fragments likewise, by the hash of the fact they show, and
-  facts.json's lines by the topic's key;
-- the link check reads again only files whose bytes changed (links.LinkIndex);
+  templates, static files and settings are the same; fragments likewise, by the hash of the fact they show, a
+  page's reference list by its references, facts.json's lines by the topic's key, and each topic's share of the
+  lookup tables while the topic and the articles are the same (tables.py);
+- the link check reads again only files whose bytes changed, and judges a page again only when it changed or a
+  file it links to came, went or has other ids (links.LinkIndex);
 - write brings the spare folder (the site before last) up to date and swaps it in.
 Each table is replaced by what the latest build used, so memory stays flat however long the preview runs.
 """
