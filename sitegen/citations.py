@@ -61,42 +61,74 @@ def locate(quote: str, source: Source, flat: FlatText, starts: list[int]) -> tup
     return found
 
 
+class Articles:
+    """The articles of one build, as resolving quotes needs them: each one's key (a hash of its text and body
+    lines), line starts and flattened text, made when first needed. `kept` holds the keys of an earlier build's
+    articles by object, so that an article loaded again unchanged (the same object) is not hashed again."""
+
+    def __init__(self, sources: list[Source], kept: dict | None = None):
+        self.sources = sources
+        self.by_id = {s.id: s for s in sources}
+        self.kept = {} if kept is None else kept    # id(source) -> (source, key)
+        self.starts: dict[str, list[int]] = {}
+        self.flats: dict[str, FlatText] = {}   # built for an article when a quote first needs it
+
+    def key(self, source: Source) -> bytes:
+        entry = self.kept.get(id(source))
+        if entry is None or entry[0] is not source:
+            entry = self.kept[id(source)] = (source, hashlib.blake2b(source.text.encode("utf-8"), digest_size=16)
+                                             .digest() + repr(source.body).encode())
+        return entry[1]
+
+    def digest(self) -> bytes:
+        """A hash of every article (id, file, text, body), in order: whatever resolving a quote reads of them."""
+        return hashlib.blake2b(repr([(s.id, s.seed, self.key(s)) for s in self.sources]).encode(),
+                               digest_size=16).digest()
+
+    def lines(self, source: Source) -> list[int]:
+        """Where each line of the article starts."""
+        if source.id not in self.starts:
+            self.starts[source.id] = line_starts(source.text)
+        return self.starts[source.id]
+
+    def flat(self, source: Source) -> FlatText:
+        if source.id not in self.flats:
+            self.flats[source.id] = FlatText(source.text)
+        return self.flats[source.id]
+
+
 def resolve_citations(site: Site, known: dict | None = None, table: dict | None = None) -> list[Error]:
-    """Set start, end and paragraph of every citation; one error per quote that is not in its article.
+    """Set start, end and paragraph of every citation; one error per quote that is not in its article."""
+    return resolve(site.citations(), Articles(site.sources), known, table)
+
+
+def resolve(citations: list[Citation], articles: Articles, known: dict | None = None,
+            table: dict | None = None) -> list[Error]:
+    """Set start, end and paragraph of these citations; one error per quote that is not in its article.
 
     `known` is an earlier call's `table`: where each quote was found, by the hash of its article's text and body
     lines and the quote itself, so an article that changes (or changes back) is searched again. `table` is filled
-    with this call's own finds, only what this site cites."""
+    with this call's own finds."""
     known = known or {}
     table = {} if table is None else table
-    sources = {s.id: s for s in site.sources}
-    keys = {s.id: hashlib.blake2b(s.text.encode("utf-8"), digest_size=16).digest() + repr(s.body).encode()
-            for s in site.sources}
-    counts = {s.id: s.text.count("\n") + 1 for s in site.sources}
-    starts: dict[str, list[int]] = {}
-    flats: dict[str, FlatText] = {}   # built for an article when a quote first needs it
     errors = []
-    for cite in site.citations():
-        source = sources.get(cite.source_id)
+    for cite in citations:
+        source = articles.by_id.get(cite.source_id)
         cite.start = cite.end = -1
         cite.paragraph = 0
         if source is None:
             continue  # reported by validate()
-        key = (keys[source.id], cite.quote)
+        key = (articles.key(source), cite.quote)
         found = table.get(key) or known.get(key)
         if found is None:
-            if source.id not in starts:
-                starts[source.id] = line_starts(source.text)
-                if source.id not in flats:    # not_found() may have made it, looking in other articles
-                    flats[source.id] = FlatText(source.text)
-            at = locate(cite.quote, source, flats[source.id], starts[source.id])
+            at = locate(cite.quote, source, articles.flat(source), articles.lines(source))
             if at is None:
-                errors.append(not_found(cite, source, site.sources, flats))
+                errors.append(not_found(cite, source, articles))
                 continue
-            found = (at[0], at[1], bisect.bisect_right(starts[source.id], at[0]))
+            found = (at[0], at[1], bisect.bisect_right(articles.lines(source), at[0]))
         table[key] = found
         cite.start, cite.end, cite.paragraph = found
-        error = outside_body(cite, source, counts[source.id])
+        error = outside_body(cite, source, len(articles.lines(source)))
         if error:
             errors.append(error)
     return errors
@@ -118,14 +150,12 @@ def outside_body(cite: Citation, source: Source, line_count: int) -> Error | Non
     return None
 
 
-def not_found(cite: Citation, source: Source, sources: list[Source], flats: dict[str, FlatText]) -> Error:
+def not_found(cite: Citation, source: Source, articles: Articles) -> Error:
     """At the quote's own line: the article that has the quote word for word when it is another one (a source id
     copied from the citation above), else the closest passage with the words that differ marked, and why."""
-    for other in sources:
+    for other in articles.sources:
         if other.id != source.id:
-            if other.id not in flats:
-                flats[other.id] = FlatText(other.text)
-            at = next(flats[other.id].find_all(cite.quote), None)
+            at = next(articles.flat(other).find_all(cite.quote), None)
             if at:
                 line = other.text.count("\n", 0, at[0]) + 1
                 return cite.at("quote").error(f"quote not found in {source.id}, but it is in {other.id} "

@@ -152,11 +152,18 @@ def _compare_fields(cls) -> tuple[str, ...]:
 
 @dataclasses.dataclass
 class Kept:
-    """What Digests takes from the build before: each fact's hash while it is the same object with the same
-    citation offsets (loaded objects are never changed, except the offsets resolve_citations sets), and the hash
-    of each canonical value it took (a value equal to one hashed then has that hash: a lookup, not a hash)."""
-    facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, offsets, digest)
+    """What Digests takes from the build before: each fact's hash while it is the same object and the articles
+    are the same (loaded objects are never changed, except the citation offsets resolve_citations sets, which
+    follow from the quotes and the articles alone: the caller drops `facts` when `articles` changes), and the
+    hash of each canonical value it took (a value equal to one hashed then has that hash: a lookup, not a hash)."""
+    facts: dict = dataclasses.field(default_factory=dict)     # id(fact) -> (fact, digest)
     hashes: dict = dataclasses.field(default_factory=dict)    # canonical value -> its hash
+    articles: bytes = b""                                     # the articles' hash the fact hashes were taken with
+    # id(list) -> [the list, its canonical value, its hash or None]: lists are never changed once made (the
+    # lookup tables keep an unchanged one from build to build, tables.py); what they hold may be citations, whose
+    # offsets follow from the articles: dropped with `facts`
+    lists: dict = dataclasses.field(default_factory=dict)
+    values: dict = dataclasses.field(default_factory=dict)    # id(citation) -> (citation, hash): as `facts`
 
 
 class Digests:
@@ -172,13 +179,17 @@ class Digests:
             for item in items:
                 self.objects.setdefault((kind, item.id), item)
         kept = kept if kept is not None else Kept()
-        self.kept = kept.facts          # id(fact) -> (fact, offsets, digest), from the last build, and this one's
+        self.kept = kept.facts          # id(fact) -> (fact, digest), from the last build, and this one's
         self.before = kept.hashes       # canonical value -> hash, from the last build
         self.hashes: dict = {}          # the same for this build: the next one's `before`
+        self.lists_before = kept.lists  # id(list) -> [list, canon, hash], from the last build
+        self.lists: dict = {}           # the same for this build
         self._whole: dict[int, bytes] = {}
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
         self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
+        self.values_before = kept.values
+        self.values: dict[int, tuple] = {}         # id(citation...) -> (it, its hash), for this build
 
     def of(self, key: tuple):
         """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
@@ -208,7 +219,24 @@ class Digests:
         return self.plain_or_hash(value)
 
     def plain_or_hash(self, value):
-        return value if type(value) in PLAIN or value is MISSING else self._digest(self.canon(value))
+        if type(value) in PLAIN or value is MISSING:
+            return value
+        if type(value) is list:
+            entry = self._list(value)
+            if entry[2] is None:
+                entry[2] = self._digest(entry[1])
+            return entry[2]
+        return self._digest(self.canon(value))
+
+    def _list(self, value: list) -> list:
+        """[the list, its canonical value, its hash once taken], kept by the object from the last build."""
+        entry = self.lists.get(id(value))
+        if entry is None:
+            entry = self.lists_before.get(id(value))
+            if entry is None or entry[0] is not value:
+                entry = [value, self._canon_sequence(value), None]
+            self.lists[id(value)] = entry
+        return entry
 
     def whole(self, obj) -> bytes:
         """The hash of all of a model object's content fields."""
@@ -216,17 +244,24 @@ class Digests:
         if found is not None:
             return found
         if type(obj) is Fact:
-            offsets = tuple((c.start, c.end, c.paragraph) for c in obj.all_citations())
             entry = self.kept.get(id(obj))
-            if entry is None or entry[0] is not obj or entry[1] != offsets:
-                entry = self.kept[id(obj)] = (obj, offsets, _hash(self._canon_fields(obj)))
-            found = entry[2]
+            if entry is None or entry[0] is not obj:
+                entry = self.kept[id(obj)] = (obj, _hash(self._canon_fields(obj)))
+            found = entry[1]
         else:
             found = self._digest(self._canon_fields(obj))
         self._whole[id(obj)] = found
         return found
 
     def value(self, value) -> bytes:
+        if dataclasses.is_dataclass(value) and identity(value) is None:   # a citation: many pages show it
+            found = self.values.get(id(value))
+            if found is None:
+                found = self.values_before.get(id(value))
+                if found is None or found[0] is not value:
+                    found = (value, _hash(self.canon(value)))
+                self.values[id(value)] = found
+            return found[1]
         return _hash(self.canon(value))
 
     def _digest(self, canon) -> bytes:
@@ -251,12 +286,10 @@ class Digests:
             return (cls.__name__, repr(value))
         if isinstance(value, PurePath):
             return ("path", str(value))
-        if cls is list or cls is tuple:
-            if value and type(value[0]) in KINDS:     # most lists are facts or entities: one string for all
-                names = _ids(value)
-                if names is not None:
-                    return (IDS, names)
-            return tuple(self.canon(v) for v in value)
+        if cls is list:
+            return self._list(value)[1]
+        if cls is tuple:
+            return self._canon_sequence(value)
         if cls is dict:
             return tuple((k, self.canon(v)) for k, v in value.items())
         ident = identity(value)
@@ -268,6 +301,13 @@ class Digests:
                 found = self._canon[id(value)] = self._canon_fields(value)
             return found
         raise TypeError(f"cannot take the digest of a {cls.__name__}")
+
+    def _canon_sequence(self, value) -> tuple:
+        if value and type(value[0]) in KINDS:     # most lists are facts or entities: one string for all
+            names = _ids(value)
+            if names is not None:
+                return (IDS, names)
+        return tuple(self.canon(v) for v in value)
 
     def _canon_fields(self, obj) -> tuple:
         cls = type(obj)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from types import GeneratorType
 
-from .model import Citation, DateValue, Fact, Site, Variant
+from .model import Citation, DateValue, Fact, Site, Topic, Variant
 
 FORMAT_VERSION = 1
 
@@ -23,21 +23,22 @@ def _variants(variants: list[Variant]) -> list[dict]:
              "citations": [_citation(c) for c in v.citations]} for v in variants]
 
 
-class Encoded(str):
-    """A record already turned into its JSON line."""
-
-
-def fact_line(f: Fact) -> Encoded:
-    return Encoded(json.dumps({
+def fact_line(f: Fact) -> str:
+    return json.dumps({
         "id": f.id, "topic": f.topic_id, "text": f.text, "according_to": f.speakers, "date": _date(f.date),
         "status": f.status or None, "meeting": f.meeting or None, "detail": f.detail or None,
         "issue": f.issue or None, "entities": f.entity_ids, "citations": [_citation(c) for c in f.citations],
-        "variants": _variants(f.variants)}, ensure_ascii=False))
+        "variants": _variants(f.variants)}, ensure_ascii=False)
 
 
-def facts_json(site: Site, line_of=fact_line) -> bytes:
-    """The file, each fact's line from `line_of` (which may take it from an earlier build's, by the fact's hash).
-    Other lists are generators: each record is turned into its line and dropped, never all held at once."""
+def topic_lines(topic: Topic, line_of=fact_line) -> bytes:
+    """The lines of a topic's facts, encoded: what the file holds of them (the preview keeps it by the topic)."""
+    return ",\n".join(line_of(f) for f in topic.facts).encode("utf-8")
+
+
+def facts_json(site: Site, lines_of=topic_lines) -> bytes:
+    """The file, each topic's facts from `lines_of` (which may take them from an earlier build's). Other lists
+    are generators: each record is turned into its line and dropped, never all held at once."""
     data = {
         "version": FORMAT_VERSION,
         "offsets": "Unicode code points into the seed file decoded as UTF-8; text[start:end] is the quoted "
@@ -50,22 +51,26 @@ def facts_json(site: Site, line_of=fact_line) -> bytes:
         "topics": ({"id": t.id, "title": t.title, "facts": [f.id for f in t.facts]} for t in site.topics),
         "entities": ({"id": e.id, "kind": e.kind, "name": e.name, "topic": e.topic_id,
                       "names": _variants(e.names), "roles": _variants(e.roles)} for e in site.entities()),
-        "facts": (line_of(f) for f in site.facts()),
+        "facts": (lines_of(t) for t in site.topics if t.facts),
     }
-    return dump_one_record_per_line(data).encode("utf-8")
+    return dump_one_record_per_line(data)
 
 
-def dump_one_record_per_line(data: dict) -> str:
+def dump_one_record_per_line(data: dict) -> bytes:
     """JSON with each top-level key, and each item of a top-level list, on a line of its own: readable and
-    diffable, and written by the C encoder (json.dumps with indent= falls back to pure Python, 10x slower)."""
-    def dumps(value) -> str:
-        return json.dumps(value, ensure_ascii=False)
+    diffable, and written by the C encoder (json.dumps with indent= falls back to pure Python, 10x slower).
+    Items already encoded (bytes) are taken as they are: they may hold several records, one per line."""
+    def dumps(value) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
-    rows = []
+    parts = [b"{\n"]
     for key, value in data.items():
+        parts += [dumps(key), b": "]
         if isinstance(value, (list, GeneratorType)):
-            items = [item if isinstance(item, Encoded) else dumps(item) for item in value]
-            rows.append(f"{dumps(key)}: [\n" + ",\n".join(items) + "\n]" if items else f"{dumps(key)}: []")
+            items = [item if isinstance(item, bytes) else dumps(item) for item in value]
+            parts.append(b"[\n" + b",\n".join(items) + b"\n]" if items else b"[]")
         else:
-            rows.append(f"{dumps(key)}: {dumps(value)}")
-    return "{\n" + ",\n".join(rows) + "\n}\n"
+            parts.append(dumps(value))
+        parts.append(b",\n")
+    parts[-1] = b"\n}\n"
+    return b"".join(parts)

@@ -10,6 +10,7 @@ rendering (deps.py), so the preview keeps them from one build to the next exactl
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import jinja2
@@ -30,17 +31,28 @@ class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
     facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
     quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
+    # page path -> (the hash of its references, record, the list's bytes: a view into the page as written)
+    lists: dict[str, tuple[bytes, dict, memoryview]] = field(default_factory=dict)
+
+    live: tuple[int, int] = (0, 0)  # how many facts and citations the site had when last counted
 
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
-        flat however many edits the preview sees, and most builds do not pay for a sweep."""
-        facts, cites = site.facts(), site.citations()
-        if len(self.facts) > 2 * len(facts) + 50:
-            live = {digests.whole(f) for f in facts}
-            self.facts = {k: v for k, v in self.facts.items() if k in live}
-        if len(self.quotes) > 4 * len(cites) + 50:
-            live = {digests.value(c) for c in cites}
-            self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
+        flat however many edits the preview sees, and most builds neither pay for a sweep nor count the site."""
+        facts_live, cites_live = self.live
+        if len(self.facts) > 2 * facts_live + 50:
+            facts = site.facts()
+            facts_live = len(facts)
+            if len(self.facts) > 2 * facts_live + 50:
+                live = {digests.whole(f) for f in facts}
+                self.facts = {k: v for k, v in self.facts.items() if k in live}
+        if len(self.quotes) > 4 * cites_live + 50:
+            cites = site.citations()
+            cites_live = len(cites)
+            if len(self.quotes) > 4 * cites_live + 50:
+                live = {digests.value(c) for c in cites}
+                self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
+        self.live = (facts_live, cites_live)
 
 
 class ByIdentity:
@@ -155,6 +167,24 @@ class Fragments:
     def _source(self, source) -> Markup:
         """source_html() inside a fragment, which is placed on its page as a whole."""
         return Markup(self._once(("source", source.id), "footnotes.html", "source", lambda: source))
+
+    def reference_list(self, refs, page_path: str, render) -> tuple[bytes, bytes, dict]:
+        """A page's reference list (`render()` makes it), its key and record: kept from the page's last render
+        while its references are the same (numbers, letters, the hash of each citation) and its record holds."""
+        value = self.digests.value
+        key = hashlib.blake2b(repr([(r.number, r.source.id, [(u.marker_id, u.letter, value(u.citation))
+                                                             for u in r.uses]) for r in refs.items()]).encode(),
+                              digest_size=16).digest()
+        kept = self.store.lists.get(page_path)
+        if kept is not None and kept[0] == key and self.digests.still(kept[1]):
+            self.recorder.add(kept[1])
+            return bytes(kept[2]), key, kept[1]
+        self.recorder.start()
+        try:
+            html = render()
+        finally:
+            deps = self.recorder.stop()
+        return html.encode("utf-8"), key, self.digests.record(deps)
 
     def _valid(self, store: dict, key: bytes):
         """A stored fragment whose record still holds, its reads then counted as this page's; else None."""

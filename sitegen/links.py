@@ -36,8 +36,8 @@ class PageLinks:
 class LinkIndex:
     """The internal-link check. With keep (the preview's builds) it remembers each file's links and ids and the
     verdict on each page: a file whose bytes did not change is not read again, and a page is judged again only
-    when it or a file it links to changed. Correct by construction: a link's meaning depends only on the page it
-    is on, its verdict only on that page and its targets. Without keep (a one-off build) nothing is held longer
+    when it changed or a file it links to came, went or has other ids. Correct by construction: a link's meaning
+    depends only on the page it is on, its verdict only on that page and whether its targets exist with their ids. Without keep (a one-off build) nothing is held longer
     than needed: the ids of every page, then one page's links at a time."""
 
     def __init__(self, keep: bool = False):
@@ -58,15 +58,18 @@ class LinkIndex:
         read = [path for path in files if path.endswith((".html", ".css"))]
         ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
         changed = {path for path in read if not _same(self.links.get(path), files[path])}
-        changed |= self.paths.symmetric_difference(files)      # a file added or removed
-        # the keys a link to a changed file is stored under: its path, and its folder for an index.html
-        touched = changed | {posixpath.dirname(path) for path in changed if posixpath.basename(path) == "index.html"}
+        # a link's verdict depends on whether its target exists and on the target's ids, nothing else of it: a
+        # page is judged again when it changed, or when a file it links to came, went or has other ids
+        moved = self.paths.symmetric_difference(files) | {
+            path for path, page_ids in ids.items() if path not in self.ids or self.ids[path][1] != page_ids}
+        # the keys a link to such a file is stored under: its path, and its folder for an index.html
+        touched = moved | {posixpath.dirname(path) for path in moved if posixpath.basename(path) == "index.html"}
         broken: dict[bytes, tuple[str, str]] = {}        # the link -> (the first page it fails on, why)
         verdicts, links_kept = {}, {}
         targets = Targets(files)
         for path in read:
             links = self.links_of(path, files[path], root, ids)
-            verdicts[path] = self.verdict(path, links, changed | touched, targets, ids)
+            verdicts[path] = self.verdict(path, links, changed, touched, targets, ids)
             for link, why in verdicts[path]:
                 broken.setdefault(link, (path, why))
             if self.keep:
@@ -82,9 +85,10 @@ class LinkIndex:
         kept = self.links.get(path)
         return kept[1] if _same(kept, data) else self.parse(path, data, root, ids.get(path, frozenset()))
 
-    def verdict(self, path: str, links: PageLinks, changed: set, targets, ids: dict) -> list:
-        """The page's broken links: judged again when it changed or links to a file that did, else as before."""
-        if path in changed or path not in self.verdicts or not changed.isdisjoint(links.to):
+    def verdict(self, path: str, links: PageLinks, changed: set, touched: set, targets, ids: dict) -> list:
+        """The page's broken links: judged again when it changed or links to a file that came, went or has
+        other ids (`touched`), else as before."""
+        if path in changed or path not in self.verdicts or not touched.isdisjoint(links.to):
             return links.broken + judge(links, targets, ids)
         return self.verdicts[path]
 

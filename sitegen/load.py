@@ -132,13 +132,15 @@ class _Reader:
         return ids
 
 
-def load(root: Path, known: dict[str, Topic] | None = None) -> tuple[Site | None, list[Error]]:
+def load(root: Path, known: dict[str, Topic] | None = None,
+         known_sources: dict | None = None) -> tuple[Site | None, list[Error]]:
     """Read the whole project. Returns the site (None if site.yaml itself is unusable) and the errors found.
     `known` holds the topics an earlier load read, by file: a file whose text is the same is not parsed again,
-    and one edited inside its facts is parsed again from the first fact whose lines changed."""
+    and one edited inside its facts is parsed again from the first fact whose lines changed. `known_sources`
+    likewise holds the sources an earlier load read (load_sources)."""
     errors: list[Error] = []
     config = load_config(root, errors)
-    sources = load_sources(root, errors)
+    sources = load_sources(root, errors, known_sources)
     known = known or {}
     paths = sorted((root / "content/topics").glob("*.yaml"))
 
@@ -200,9 +202,31 @@ def load_config(root: Path, errors: list[Error]) -> Config | None:
         key_lines=dict(data.key_lines))
 
 
-def load_sources(root: Path, errors: list[Error]) -> list[Source]:
+def load_sources(root: Path, errors: list[Error], known: dict | None = None) -> list[Source]:
+    """The sources, each with its article's text. `known` maps the text of sources.yaml to the sources an
+    earlier call read from it without errors: they are taken again while every article's text is the same
+    (the file is not parsed again, the objects stay the same); `known` then holds this call's."""
     rel = "content/sources.yaml"
-    read = read_top_level(root / rel, rel, "sources.yaml", {"sources": (LIST, True)}, errors)
+    text, errs = read_text(root / rel, rel)
+    kept = (known or {}).get(text) if not errs else None
+    if kept is not None and all(read_seed(root, s.seed, s.where)[0] == s.text for s in kept):
+        return kept
+    found: list[Error] = []
+    sources = read_sources(root, found, text, errs)
+    errors += found
+    if known is not None:
+        known.clear()
+        if not found:
+            known[text] = sources
+    return sources
+
+
+def read_sources(root: Path, errors: list[Error], text: str | None, errs: list[Error]) -> list[Source]:
+    rel = "content/sources.yaml"
+    if errs:
+        errors += errs
+        return []
+    read = read_top_level(root / rel, rel, "sources.yaml", {"sources": (LIST, True)}, errors, text)
     if read is None:
         return []
     reader, top, _ = read

@@ -13,6 +13,7 @@ from .citations import resolve_citations
 from .load import load
 from .model import Error, Site
 from .search import NoIndex, SiteIndex
+from .tables import site_tables
 from .validate import validate
 from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
 
@@ -59,6 +60,9 @@ class Stages:
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         return load(root)
 
+    def validate(self, site: Site, references: bool) -> list[Error]:
+        return validate(site, references)
+
     def resolve_citations(self, site: Site) -> list[Error]:
         return resolve_citations(site)
 
@@ -69,8 +73,9 @@ class Stages:
 
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
-        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
-        data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
+        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps,
+                            self.lookup_tables(site))
+        data = facts_json(site, self.topic_lines())   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
         rendered, errors = renderer.render([p for p in planned if p.path not in reused])
@@ -110,9 +115,13 @@ class Stages:
     def fact_digests(self) -> Kept | None:
         return None
 
-    def fact_lines(self, digests):
-        from .facts_json import fact_line
-        return fact_line
+    def lookup_tables(self, site: Site) -> dict:
+        return site_tables(site)
+
+    def topic_lines(self):
+        """How facts.json gets a topic's lines: made each time, or kept by the preview (reuse.py)."""
+        from .facts_json import topic_lines
+        return topic_lines
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
         return {}
@@ -150,7 +159,7 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
     site = report.site = with_base_url(site, base_url)
     loaded = not errors     # a file that did not load makes references to it look wrong: they wait until it does
     with stages.index(site, preview, write_output) as index:   # Pagefind indexes what load() made, from now on
-        errors += validate(site, references=loaded) + check_static(site.root)
+        errors += stages.validate(site, references=loaded) + check_static(site.root)
         if not loaded:
             return finished(report, errors, started)
         errors += stages.resolve_citations(site)

@@ -17,8 +17,8 @@ from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
-from .status import answer_tables
-from .sourcetext import quoted_spans, source_paragraphs
+from .sourcetext import source_paragraphs
+from .tables import ordered_topics, site_tables
 from .text import Formatter, isolate_latin
 from .workbench import cite_data, uncited
 from .urls import PATTERNS, base_path, from_root, path_of, relative_url, timeline_path
@@ -42,6 +42,7 @@ class OutPage:
 class Rendered:
     html: bytes
     reads: frozenset                    # the keys the page read (deps.py)
+    references: tuple | None = None     # its reference list: (key, record, start, end in html), fragments.py
 
 
 def make_env(templates: Path, recording: bool = True) -> jinja2.Environment:
@@ -118,11 +119,6 @@ def timeline_key(value: str) -> str:
     return value + "-99" * (2 - value.count("-"))
 
 
-def ordered_topics(site: Site):
-    by_id = {t.id: t for t in site.topics}
-    return [by_id[i] for i in site.config.topics if i in by_id]
-
-
 def _plain(markdown_text: str) -> str:
     return " ".join(markdown_text.replace("*", "").replace("_", "").split())
 
@@ -130,10 +126,10 @@ def _plain(markdown_text: str) -> str:
 class Lookups:
     """Indexes over the site that many pages need, built once per render; each notes what a page reads of it."""
 
-    def __init__(self, site: Site, fmt: Formatter, recorder: Recorder):
+    def __init__(self, site: Site, fmt: Formatter, recorder: Recorder, tables: dict | None = None):
         self.site = site
         self.fmt = fmt
-        self.tables = site_tables(site)
+        self.tables = tables if tables is not None else site_tables(site)
         for name, table in self.tables.items():   # a table of objects by id is read as the objects themselves
             tracked = (TrackedMap(name, table, recorder, BY_ID.get(name)) if isinstance(table, dict)
                        else TrackedList(name, table, recorder))
@@ -143,58 +139,18 @@ class Lookups:
 BY_ID = {"sources": "source", "entities": "entity"}
 
 
-def site_tables(site: Site) -> dict:
-    """The indexes templates look things up in, each built in one pass over the site."""
-    facts, entities = site.facts(), site.entities()
-    disputed_by_topic = [(t, [f for f in t.facts if f.variants]) for t in ordered_topics(site)]
-    meetings = [e for e in entities if e.kind == "meeting"]
-    return answer_tables(site, facts, meetings) | {
-        "sources": {s.id: s for s in site.sources}, "entities": {e.id: e for e in entities},
-        "topics": {t.id: t for t in site.topics},
-        "facts_by_entity": group(facts, lambda f: f.entity_ids),
-        "facts_by_speaker": group(facts, lambda f: f.all_speakers()),   # the claims each person or body made
-        "sources_by_meeting": group(site.sources, lambda s: [s.meeting]),
-        "citing": citing(facts + entities), "citers": group(facts + entities, cited_sources),
-        "quoted": quoted_spans(site),
-        "ordered_topics": ordered_topics(site),
-        "disputed": [f for f in facts if f.variants], "meetings": meetings,
-        "disputed_by_topic": [(t, some) for t, some in disputed_by_topic if some],
-    }
-
-
-def group(items: list, keys_of) -> dict[str, list]:
-    """key -> the items that have it, in the order of the items."""
-    out: dict[str, list] = {}
-    for item in items:
-        for key in keys_of(item):
-            out.setdefault(key, []).append(item)
-    return out
-
-
-def cited_sources(item) -> list[str]:
-    return list(dict.fromkeys(c.source_id for c in item.all_citations()))
-
-
-def citing(items: list) -> dict[str, list]:
-    """source id -> [(fact or entity, its citations of that source)], in site order."""
-    out: dict[str, list] = {}
-    for item in items:
-        for source_id, cites in group(item.all_citations(), lambda c: [c.source_id]).items():
-            out.setdefault(source_id, []).append((item, cites))
-    return out
-
-
 class Renderer:
     """Renders the pages of one site, each with the record of what it read."""
 
     PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
-                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True):
+                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True,
+                 tables: dict | None = None):
         self.site, self.env, self.assets, self.preview = site, env, assets, preview
         self.recorder = Recorder()
         env.recorder = self.recorder
-        self.look = Lookups(site, Formatter(site.config.digits, env.catalog), self.recorder)
+        self.look = Lookups(site, Formatter(site.config.digits, env.catalog), self.recorder, tables)
         self.digests = Digests(site, self.look.tables, kept)
         self.shared = shared_context(site, self.look, preview, self.recorder)
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
@@ -251,11 +207,19 @@ class Renderer:
         try:
             context = self.page_context(page)
             html = self.env.get_template(page.template).render(context)
-            if REFERENCES in html:  # the list comes last, so every marker of the page is numbered by now
-                html = html.replace(REFERENCES, self.reference_list(context), 1)
+            head, token, tail = html.partition(REFERENCES)
+            if token and self.record:  # the list comes last, so every marker of the page is numbered by now
+                listed, key, record = self.made.reference_list(context["refs"], page.path,
+                                                                lambda: self.reference_list(context))
+            elif token:
+                listed = self.reference_list(context).encode("utf-8")
         finally:
             reads = self.recorder.stop() if self.record else frozenset()
-        return Rendered(html.encode("utf-8"), reads)
+        if not token:
+            return Rendered(html.encode("utf-8"), reads)
+        start = head.encode("utf-8")
+        kept = (key, record, len(start), len(start) + len(listed)) if self.record else None
+        return Rendered(b"".join((start, listed, tail.encode("utf-8"))), reads, kept)
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder

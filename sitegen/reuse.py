@@ -1,12 +1,17 @@
 """What the preview keeps from one build to the next, each piece keyed by the content it came from.
 
 `Reuse` runs the same stages as a one-off build (pipeline.Stages) and adds memory between builds:
-- load reads again only the topic files whose text changed (and, inside one, only the facts that changed);
-- resolve_citations looks up each quote by the hash of its article and the quote itself;
+- load reads again only the topic files whose text changed (and, inside one, only the facts that changed), and
+  keeps the sources while sources.yaml and every article read the same;
+- validate keeps each topic file's errors by its text and what its checks read of the rest (validate.Known);
+- resolve_citations keeps each topic's citation offsets and errors by its text and the articles' (a topic's
+  key), and looks up each quote of a changed topic by the hash of its article and the quote itself;
 - render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
-  templates, static files and settings are the same; fragments and facts.json lines likewise, by the hash of the
-  fact they show;
-- the link check reads again only files whose bytes changed (links.LinkIndex);
+  templates, static files and settings are the same; fragments likewise, by the hash of the fact they show, a
+  page's reference list by its references, facts.json's lines by the topic's key, and each topic's share of the
+  lookup tables while the topic and the articles are the same (tables.py);
+- the link check reads again only files whose bytes changed, and judges a page again only when it changed or a
+  file it links to came, went or has other ids (links.LinkIndex);
 - write brings the spare folder (the site before last) up to date and swaps it in.
 Each table is replaced by what the latest build used, so memory stays flat however long the preview runs.
 """
@@ -15,15 +20,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .citations import resolve_citations
+from .citations import Articles, resolve
 from .deps import Kept
-from .facts_json import fact_line
+from .facts_json import fact_line, topic_lines
 from .fragments import FragmentStore
 from .links import LinkIndex
 from .load import load
-from .model import Error, Site
+from .model import Error, Fact, Site, Source, Topic
 from .pipeline import Stages
 from .render import Rendered, make_env
+from .tables import Tables, site_tables
+from .validate import Known, check_source, check_topic, validate
 from .write import write
 
 
@@ -32,7 +39,15 @@ class Reuse(Stages):
 
     def __init__(self):
         self.topics: dict = {}          # topic file -> the Topic last read from it
-        self.quotes: dict = {}          # (article hash, quote) -> (start, end, line)
+        self.sources: dict = {}         # the text of sources.yaml -> the sources last read from it (load.py)
+        self.checked: dict = {}         # (topic id, text hash, validate.Known) -> the topic's errors, and
+                                        # id(source) -> (source, its errors)
+        self.article_keys: dict = {}    # id(source) -> (source, the hash of its text and body): citations.Articles
+        self.articles = b""             # the hash of every article, this build's
+        self.resolved: dict = {}        # topic key -> (topic, its citations' offsets, errors, its quotes found:
+                                        # (article hash, quote) -> (start, end, line))
+        self.lines: dict = {}           # topic key -> its facts' lines of facts.json
+        self.fact_lines: dict = {}      # id(fact) -> (fact, articles, its line): the topics made last build
         self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
         self.env = None
         self.pages: dict[str, tuple[bytes, bytes, frozenset]] = {}   # path -> (page hash, html, the keys it read)
@@ -40,23 +55,86 @@ class Reuse(Stages):
         self.readers: dict[tuple, set[str]] = {}    # each key -> the pages that read it
         self.store = FragmentStore()
         self.kept = Kept()              # fact hashes and hashed values of the last build, for deps.Digests
-        self.lines: dict = {}           # fact digest -> its line of facts.json
+        self.tables = Tables()          # each topic's part of the lookup tables, and their joins (tables.py)
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
         self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
-        site, errors = load(root, self.topics)
+        site, errors = load(root, self.topics, self.sources)
         if site is not None:  # a file read with errors is read whole again next time, and its errors found again
             broken = {e.path for e in errors}
             self.topics = {t.where.path: t for t in site.topics if t.where.path not in broken}
         return site, errors
 
-    def resolve_citations(self, site: Site) -> list[Error]:
-        table: dict = {}
-        errors = resolve_citations(site, self.quotes, table)
-        self.quotes = table
+    def validate(self, site: Site, references: bool) -> list[Error]:
+        """A topic's errors kept by its text and what its checks read of the rest; a source's while it is the
+        same object (loaded again only when its text changes)."""
+        checked: dict = {}
+
+        def topic_errors(topic: Topic, known: Known) -> list[Error]:
+            key = (topic.id, topic.digest, known)
+            found = checked[key] = self.checked[key] if key in self.checked else check_topic(topic, known)
+            return found
+
+        def source_errors(source: Source) -> list[Error]:
+            entry = self.checked.get(id(source))
+            if entry is None or entry[0] is not source:
+                entry = (source, check_source(source))
+            checked[id(source)] = entry
+            return entry[1]
+        errors = validate(site, references, topic_errors, source_errors)
+        self.checked = checked
         return errors
+
+    def topic_key(self, topic: Topic) -> tuple:
+        """What all a topic's citations, resolved, come from: its file's text and every article."""
+        return (topic.id, topic.digest, self.articles)
+
+    def resolve_citations(self, site: Site) -> list[Error]:
+        """Each topic's citations resolved again only when its key changed; its offsets are set again when the
+        topic is another object than the one they were found for (a file read again)."""
+        articles = Articles(site.sources, self.article_keys)
+        self.articles = articles.digest()
+        self.article_keys = {id(s): articles.kept[id(s)] for s in site.sources}
+        quotes = {entry[0].id: entry[3] for entry in self.resolved.values()}
+        resolved, errors = {}, []
+        for topic in site.topics:
+            key = self.topic_key(topic)
+            entry = self.resolved.get(key)
+            if entry is None or entry[0] is not topic:
+                cites = [c for item in topic.facts + topic.entities for c in item.all_citations()]
+                if entry is None:
+                    found: dict = {}
+                    problems = resolve(cites, articles, quotes.get(topic.id), found)
+                    entry = (topic, [(c.start, c.end, c.paragraph) for c in cites], problems, found)
+                else:
+                    for cite, offsets in zip(cites, entry[1]):
+                        cite.start, cite.end, cite.paragraph = offsets
+                    entry = (topic,) + entry[1:]
+            resolved[key] = entry
+            errors += entry[2]
+        self.resolved = resolved
+        return errors
+
+    def topic_lines(self):
+        """A topic's lines of facts.json by its key; a topic made again takes the line of each fact that is the
+        same object as before, while the articles are the same."""
+        previous, self.lines = self.lines, {}
+        made, self.fact_lines = self.fact_lines, {}
+
+        def line_of(fact: Fact) -> str:
+            entry = made.get(id(fact))
+            if entry is None or entry[0] is not fact or entry[1] != self.articles:
+                entry = (fact, self.articles, fact_line(fact))
+            self.fact_lines[id(fact)] = entry
+            return entry[2]
+
+        def lines_of(topic: Topic) -> bytes:
+            key = self.topic_key(topic)
+            found = self.lines[key] = previous.get(key) or topic_lines(topic, line_of)
+            return found
+        return lines_of
 
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
         inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
@@ -71,17 +149,13 @@ class Reuse(Stages):
     def fragments(self) -> FragmentStore:
         return self.store
 
+    def lookup_tables(self, site: Site) -> dict:
+        return site_tables(site, self.tables, self.articles)
+
     def fact_digests(self) -> Kept:
+        if self.kept.articles != self.articles:     # the citation offsets may differ: every fact is hashed again
+            self.kept = Kept(hashes=self.kept.hashes, articles=self.articles)
         return self.kept
-
-    def fact_lines(self, digests):
-        previous, self.lines = self.lines, {}
-
-        def line_of(fact):
-            key = digests.whole(fact)
-            line = self.lines[key] = previous.get(key) or fact_line(fact)
-            return line
-        return line_of
 
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
         """The pages none of whose reads changed: each key read is looked at once, however many pages read it."""
@@ -116,9 +190,17 @@ class Reuse(Stages):
             if not self.readers[key]:   # only what some page reads is kept
                 del self.readers[key], self.read[key]
         self.pages = pages
+        lists = self.store.lists
+        for path in rendered.keys() | (lists.keys() - pages.keys()):
+            kept = rendered[path].references if path in rendered else None
+            if kept is None:
+                lists.pop(path, None)
+            else:   # a view into the page as written: the page's bytes hold the list once
+                lists[path] = (kept[0], kept[1], memoryview(rendered[path].html)[kept[2]:kept[3]])
         self.store.prune(digests.site, digests)
         live = {id(f) for f in digests.site.facts()}
-        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes)
+        self.kept = Kept({k: v for k, v in self.kept.facts.items() if k in live}, digests.hashes, self.kept.articles,
+                         digests.lists, digests.values)
 
     def write(self, files: dict[str, bytes], out: Path):
         previous = self.on_disk[1] if self.on_disk and self.on_disk[0] == out else None

@@ -1,5 +1,6 @@
 """What became of each matter the talks took up: a fact's `status`, the words its quotes must contain to carry it,
-its `meeting`, the `detail` of the meeting it gives, and its `issue` tag; checked as part of validate()."""
+its `meeting`, the `detail` of the meeting it gives, and its `issue` tag; checked as part of validate()
+(validate.check_topic, for each topic file)."""
 from __future__ import annotations
 
 import functools
@@ -30,15 +31,6 @@ def plain(text: str) -> str:
     return " ".join(DIACRITICS.sub("", text).split())
 
 
-def check_statuses(site: Site) -> list[Error]:
-    errors = check_settings(site)
-    words = markers(site)
-    entities = {e.id: e for e in site.entities()}
-    for fact in site.facts():
-        errors += check_claims(fact, words) + check_keys(fact, entities, site.config.issues)
-    return errors
-
-
 def check_claims(fact: Fact, words: dict) -> list[Error]:
     """Each status of the fact, or of its versions, is one of the list and stands on a quote that says it."""
     errors = []
@@ -56,11 +48,12 @@ def check_claims(fact: Fact, words: dict) -> list[Error]:
     return errors
 
 
-def check_keys(fact: Fact, entities: dict, issues: dict) -> list[Error]:
-    """`meeting` names a meeting, and a fact with a status or a detail names one; `detail` and `issue` are known."""
+def check_keys(fact: Fact, kinds: dict[str, str], issues: dict) -> list[Error]:
+    """`meeting` names a meeting (`kinds`: entity id -> kind), and a fact with a status or a detail names one;
+    `detail` and `issue` are known."""
     at = functools.partial(where_of, fact)
     problems = [
-        (fact.meeting and (fact.meeting not in entities or entities[fact.meeting].kind != "meeting"), "meeting",
+        (fact.meeting and kinds.get(fact.meeting) != "meeting", "meeting",
          f"'meeting' must be an entity of kind meeting (got '{fact.meeting}')"),
         (fact.statuses() and not fact.meeting, "status", "a fact with a status names its 'meeting'"),
         (fact.detail and fact.detail not in DETAILS, "detail",
@@ -85,26 +78,6 @@ def check_settings(site: Site) -> list[Error]:
         elif not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             errors.append(c.at("status_markers").error(f"'status_markers' gives '{status}' a list of words"))
     return errors
-
-
-def by_meeting(facts: list[Fact], meetings: list) -> list[tuple]:
-    """[(meeting entity or None, its facts)] in the order of the meetings, facts of no meeting first; none empty."""
-    groups = [(None, [f for f in facts if not f.meeting])]
-    groups += [(m, [f for f in facts if f.meeting == m.id]) for m in meetings]
-    return [(m, some) for m, some in groups if some]
-
-
-def answer_tables(site: Site, facts: list[Fact], meetings: list) -> dict:
-    """The lookup tables of the home page's answer, meeting pages and the issues page (render.site_tables)."""
-    disputed = [f for f in facts if f.meeting and f.outcome_disputed]
-    return {
-        "by_status": [(s, by_meeting([f for f in facts if f.status == s], meetings)) for s in STATUSES],
-        "status_disputed": by_meeting(disputed, meetings),
-        "facts_by_meeting": {m.id: [f for f in facts if f.meeting == m.id] for m in meetings},
-        "issue_timeline": [(ident, name, by_meeting([f for f in facts if f.issue == ident], meetings))
-                           for ident, name in site.config.issues.items()],
-        "statuses": list(STATUSES),
-    }
 
 
 def where_of(fact: Fact, key: str) -> Where:

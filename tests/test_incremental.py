@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from conftest import copy_project
-from helpers import tree
+from helpers import replace_in, tree
 from sitegen import build
 from sitegen.reuse import Reuse
+from sitegen.serve import Preview
 
 URL = "http://127.0.0.1:8000/"
 FLIGHTS = "content/topics/flights.yaml"
@@ -154,6 +155,44 @@ class Editing(RuleBasedStateMachine):
         old = next(line for line in text.split("\n") if line.strip().startswith("name:") and "دار" in line)
         self.edit(MEETINGS, old, old[:old.index("name:")] + f'name: "{name}"')
 
+    @rule(i=st.integers(0, 20), who=st.sampled_from([None, "darchiev", "round-one"]))
+    def say_who_said_it(self, i, who):
+        """A fact names (or stops naming) who said it: a person, or a meeting, which may not speak."""
+        item = self.facts[i % len(self.facts)]
+        item.pop("according_to", None)
+        if who:
+            item["according_to"] = [who]
+        self.save_facts()
+
+    @rule(kind=st.sampled_from(["person", "property"]))
+    def entity_kind(self, kind):
+        """Another file changes what an entity is: the facts of this one that name it are checked again."""
+        text = (self.root / MEETINGS).read_text(encoding="utf-8")
+        old = next(line for line in text.split("\n") if line.strip().startswith("kind:") and "meeting" not in line)
+        self.edit(MEETINGS, old, old[:old.index("kind:")] + f"kind: {kind}")
+
+    @rule(i=st.integers(0, 20), back=st.booleans())
+    def take_another_files_id(self, i, back):
+        """A fact takes the id of a fact in another topic file, or gets one of its own again."""
+        self.made += 1
+        for n, item in enumerate(self.facts if back else [self.facts[i % len(self.facts)]]):
+            if item["id"] == "met-in-istanbul" or not back:
+                item["id"] = f"own-id-{self.made}-{n}" if back else "met-in-istanbul"
+        self.save_facts()
+
+    @rule(body=st.sampled_from(["[2, 5]", "[1, 5]", "[2, 9]"]), headline=st.booleans())
+    def edit_sources_file(self, body, headline):
+        """sources.yaml: an article's body lines (past its end: an error) and headline (not in the article: one)."""
+        path = self.root / "content/sources.yaml"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        at = lines.index("  - id: two")
+        for n in range(at, len(lines)):
+            if lines[n].startswith("    body:"):
+                lines[n] = f"    body: {body}"
+            elif lines[n].startswith("    headline:"):
+                lines[n] = '    headline: "عنوان المقال الثاني"' if headline else '    headline: "عنوان آخر"'
+        path.write_text("\n".join(lines), encoding="utf-8")
+
     @rule(seed=st.sampled_from(["one.txt", "two.txt"]), how=st.sampled_from(["shift", "break", "restore"]))
     def edit_seed(self, seed, how):
         text = self.seeds[seed]
@@ -227,3 +266,27 @@ class Editing(RuleBasedStateMachine):
 Editing.TestCase.settings = settings(max_examples=30, stateful_step_count=12, deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 test_incremental_builds_equal_cold_builds = Editing.TestCase
+
+
+def test_the_preview_reports_errors_another_files_edit_makes_and_drops_them_once_fixed(tmp_path):
+    """A topic file the editor did not touch gets errors from an edit elsewhere (an entity's kind, an article's
+    body lines): the preview's next rebuild reports them as a cold build does, and the one after the fix drops
+    them."""
+    root = copy_project("basic", tmp_path / "project")
+    preview = Preview(root, tmp_path / "out", URL, search=False)
+    preview.rebuild()
+    assert preview.errors == []
+    steps = [(MEETINGS, "    kind: person", "    kind: property", "'darchiev' is a property"),
+             ("content/sources.yaml", "    body: [2, 5]", "    body: [2, 50]", "'body' [2, 50] must be lines"),
+             (MEETINGS, "  - id: delegation-head", "  - id: flights-proposal", "duplicate id 'flights-proposal'")]
+    replace_in(root / FLIGHTS, "    text: ", "    according_to: [darchiev]\n    text: ")
+    preview.rebuild([FLIGHTS])
+    assert preview.errors == []
+    for rel, old, new, message in steps:
+        replace_in(root / rel, old, new)
+        preview.rebuild([rel])
+        cold = build(root, write_output=False, preview=True)
+        assert sorted(preview.errors) == cold.errors and any(message in e.message for e in cold.errors), cold.errors
+        replace_in(root / rel, new, old)
+        preview.rebuild([rel])
+        assert preview.errors == []
