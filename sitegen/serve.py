@@ -393,12 +393,17 @@ class SearchFiles(web.StaticFileHandler):
 
 
 class PreviewFiles(web.StaticFileHandler):
-    """The preview's own stylesheets and scripts (the overlay's, the error page's), and none of its other files."""
+    """The preview's own stylesheets and scripts (the overlay's, the error page's, place.js), and none of its other
+    files; asked for with ?v= (tornado's digest of the file), a file is cached for good."""
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         if not absolute_path.endswith(SERVED):
             raise web.HTTPError(404)
         return super().validate_absolute_path(root, absolute_path)
+
+
+# keeps the editor's place on the page across reloads; versioned, so a reload takes it from the browser's cache
+PLACE_SCRIPT = f"{FILES}place.js?v={PreviewFiles.get_version({'static_path': str(PREVIEW_FILES)}, 'place.js')}"
 
 
 class ReloadScript(LiveReloadJSHandler):
@@ -432,8 +437,8 @@ class ReloadSocket(WebSocketHandler):
 
 
 class InjectPreview(web.OutputTransform):
-    """In every HTML answer, livereload's client as a script from the preview (its policy allows no inline script);
-    in a page SiteHandler marked broken, the errors at the start of its body."""
+    """In every HTML answer, livereload's client and place.js as scripts from the preview (its policy allows no
+    inline script); in a page SiteHandler marked broken, the errors at the start of its body."""
 
     def __init__(self, request, preview: Preview):
         super().__init__(request)
@@ -443,7 +448,8 @@ class InjectPreview(web.OutputTransform):
         if "text/html" not in headers.get("Content-Type", ""):
             return status_code, headers, chunk
         host, port = split_host_and_port(self.request.host)     # a Host the application has accepted
-        script = f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>'.encode()
+        script = (f'<script src="{html.escape(PLACE_SCRIPT)}" defer></script>'
+                  f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>').encode()
         over = self.preview.overlay if BUILD_HEADER in headers else b""
         if self.request.method == "HEAD":   # no body here: the length GET's body has
             added = len(script) + len(over)
