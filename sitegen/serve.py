@@ -42,6 +42,7 @@ from .preview.hosts import Listening
 from .preview.watch import Watch
 from .reuse import Reuse
 from .search import BUNDLE, BackgroundIndex
+from .write import FINGERPRINTED as FINGERPRINTED_SUFFIXES
 
 CANNOT_SERVE = 3            # exit code when the address cannot be listened on (1 is for content errors)
 READ_AGAIN_SECONDS = 0.1    # a build that failed on files just saved waits this long for the rest of the save
@@ -51,7 +52,8 @@ RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
          "serverName": "sitegen-preview"}
 BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
-FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
+FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}(%s)"     # write.py's names for assets, by content
+                           % "|".join(re.escape(suffix) for suffix in sorted(FINGERPRINTED_SUFFIXES)))
 INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
 IDLE_SECONDS = 0.5          # after a rebuild, the browsers have reloaded by then: the collector may run
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
@@ -341,7 +343,7 @@ class SiteHandler(web.StaticFileHandler):
             self.set_header("Cache-Control", "max-age=31536000, immutable")
         elif self.html():
             self.mark_broken()
-        else:       # a font, an image: kept, and asked again with its ETag on each reload (304 if the same)
+        else:       # an image, say: kept, and asked again with its ETag on each reload (304 if the same)
             self.set_header("Cache-Control", "no-cache")
 
     def html(self) -> bool:
