@@ -32,19 +32,24 @@
     return;
   }
   if (!place) return;
-  // put it back now, and again once the webfont and the rest have come (they move the lines), unless the editor has
-  // scrolled meanwhile
+  // put it back now, and at each frame until the page has settled (loaded, the webfont in, three frames without a
+  // move: the font and the facts near the window, laid out for the first time, move the lines), for 5 s at most;
+  // never once the editor has scrolled
   let moved = false;
   for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
     addEventListener(type, () => { moved = true; }, {once: true, passive: true});
   }
   const at = place.id ? document.getElementById(place.id) : null;
+  const drift = () => at ? at.getBoundingClientRect().top - place.top : place.y - scrollY;   // how far to scroll
+  let still = 0;
   const putBack = () => {
     if (moved) return;
-    if (at) scrollTo(place.x, scrollY + at.getBoundingClientRect().top - place.top);
-    else scrollTo(place.x, place.y);
+    const by = drift();
+    const from = scrollY;
+    if (Math.abs(by) >= 1) scrollTo({left: place.x, top: scrollY + by, behavior: "instant"});
+    still = scrollY === from ? still + 1 : 0;    // in place, or as near as the page's length lets it be
+    const settled = document.readyState === "complete" && document.fonts.status === "loaded" && still >= 3;
+    if (!settled && performance.now() < 5000) requestAnimationFrame(putBack);
   };
   putBack();
-  document.fonts.ready.then(putBack);
-  addEventListener("load", () => requestAnimationFrame(putBack), {once: true});
 })();
