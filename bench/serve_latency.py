@@ -9,7 +9,8 @@ Each time runs from the moment the file is saved (its write has returned) to
 - the page on the server: the reload message arriving on a livereload websocket of this script's own, which the
   server sends once the rebuilt site is in place;
 - the reloaded page: its own load event, read from the page's navigation timing, so neither this script's waiting
-  nor Playwright's latency adds to it.
+  nor Playwright's latency adds to it; the same timing says when the reload started, when the page's last byte
+  came and when its DOM was parsed (the median of each is printed too).
 Then the server is left alone, and the CPU time it uses in --idle seconds is read from /proc (the least of six such
 windows, after the search index of the last edit is made).
 """
@@ -37,7 +38,12 @@ from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser tests' 
 from test_serve import ServeProcess, copy_real_project, first_fact_edited, mark  # noqa: E402
 
 CONNECTED = "() => window.LiveReload && window.LiveReload.connector.protocol > 0"
-LOADED_AT = "() => performance.timeOrigin + performance.getEntriesByType('navigation')[0].loadEventStart"
+# the reloaded page's navigation timing, in ms since the epoch: its start (livereload's client calling reload()), the
+# last byte of the page, the DOM parsed (deferred scripts run), the load event
+MARKS = ("start", "responseEnd", "domContentLoadedEventEnd", "loadEventStart")
+LOADED = """() => { const n = performance.getEntriesByType('navigation')[0];
+                   return [0, n.responseEnd, n.domContentLoadedEventEnd, n.loadEventStart]
+                          .map(t => performance.timeOrigin + t); }"""
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
 
 
@@ -125,7 +131,7 @@ def main() -> int:
         topic = project / "content/topics" / f"{topic_name}.yaml"
         original = topic.read_text(encoding="utf-8")
         server = ServeProcess(project, start_timeout=900)     # 10,000 facts' first build, on a busy machine
-        on_server, in_browser, idle_cpu = [], [], None
+        on_server, in_browser, marks, idle_cpu = [], [], [], None
         try:
             listener = ReloadListener(server.url)
             with sync_playwright() as pw:
@@ -139,7 +145,8 @@ def main() -> int:
                     with page.expect_event("load", timeout=60_000):
                         topic.write_text(first_fact_edited(original, words), encoding="utf-8")
                         saved = time.time() * 1000
-                    in_browser.append(page.evaluate(LOADED_AT) - saved)
+                    marks.append([t - saved for t in page.evaluate(LOADED)])
+                    in_browser.append(marks[-1][-1])
                     on_server.append(listener.next_after(reloads) - saved)
                     assert words in page.inner_text("main"), f"edit {i + 1} is not on the reloaded page"
                     print(f"edit {i + 1:2}: on the server {on_server[-1]:5.0f} ms, in the browser "
@@ -158,6 +165,8 @@ def main() -> int:
               f"(min {min(on_server):.0f}, max {max(on_server):.0f}); median rebuild {statistics.median(build_ms):.0f} ms")
         print(f"median save to reloaded page: {statistics.median(in_browser):.0f} ms "
               f"(min {min(in_browser):.0f}, max {max(in_browser):.0f})")
+        print("  the reloaded page, medians from the save: " + ", ".join(
+            f"{name} {statistics.median(m[i] for m in marks):.0f} ms" for i, name in enumerate(MARKS)))
         if idle_cpu is not None:
             print(f"idle: {idle_cpu * 1000:.0f} ms of CPU in {args.idle:.0f} s "
                   f"({idle_cpu / args.idle * 100:.2f}% of a core)")

@@ -42,6 +42,7 @@ from .preview.hosts import Listening
 from .preview.watch import Watch
 from .reuse import Reuse
 from .search import BUNDLE, BackgroundIndex
+from .write import FINGERPRINTED as FINGERPRINTED_SUFFIXES
 
 CANNOT_SERVE = 3            # exit code when the address cannot be listened on (1 is for content errors)
 READ_AGAIN_SECONDS = 0.1    # a build that failed on files just saved waits this long for the rest of the save
@@ -51,7 +52,8 @@ RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
          "serverName": "sitegen-preview"}
 BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: why the status is 500
-FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}\.(css|js)")   # write.py's names for assets, by content
+FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}(%s)"     # write.py's names for assets, by content
+                           % "|".join(re.escape(suffix) for suffix in sorted(FINGERPRINTED_SUFFIXES)))
 INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
 IDLE_SECONDS = 0.5          # after a rebuild, the browsers have reloaded by then: the collector may run
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
@@ -341,7 +343,7 @@ class SiteHandler(web.StaticFileHandler):
             self.set_header("Cache-Control", "max-age=31536000, immutable")
         elif self.html():
             self.mark_broken()
-        else:       # a font, an image: kept, and asked again with its ETag on each reload (304 if the same)
+        else:       # an image, say: kept, and asked again with its ETag on each reload (304 if the same)
             self.set_header("Cache-Control", "no-cache")
 
     def html(self) -> bool:
@@ -393,12 +395,17 @@ class SearchFiles(web.StaticFileHandler):
 
 
 class PreviewFiles(web.StaticFileHandler):
-    """The preview's own stylesheets and scripts (the overlay's, the error page's), and none of its other files."""
+    """The preview's own stylesheets and scripts (the overlay's, the error page's, place.js), and none of its other
+    files; asked for with ?v= (tornado's digest of the file), a file is cached for good."""
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         if not absolute_path.endswith(SERVED):
             raise web.HTTPError(404)
         return super().validate_absolute_path(root, absolute_path)
+
+
+# keeps the editor's place on the page across reloads; versioned, so a reload takes it from the browser's cache
+PLACE_SCRIPT = f"{FILES}place.js?v={PreviewFiles.get_version({'static_path': str(PREVIEW_FILES)}, 'place.js')}"
 
 
 class ReloadScript(LiveReloadJSHandler):
@@ -432,8 +439,8 @@ class ReloadSocket(WebSocketHandler):
 
 
 class InjectPreview(web.OutputTransform):
-    """In every HTML answer, livereload's client as a script from the preview (its policy allows no inline script);
-    in a page SiteHandler marked broken, the errors at the start of its body."""
+    """In every HTML answer, livereload's client and place.js as scripts from the preview (its policy allows no
+    inline script); in a page SiteHandler marked broken, the errors at the start of its body."""
 
     def __init__(self, request, preview: Preview):
         super().__init__(request)
@@ -443,7 +450,8 @@ class InjectPreview(web.OutputTransform):
         if "text/html" not in headers.get("Content-Type", ""):
             return status_code, headers, chunk
         host, port = split_host_and_port(self.request.host)     # a Host the application has accepted
-        script = f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>'.encode()
+        script = (f'<script src="{html.escape(PLACE_SCRIPT)}" defer></script>'
+                  f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>').encode()
         over = self.preview.overlay if BUILD_HEADER in headers else b""
         if self.request.method == "HEAD":   # no body here: the length GET's body has
             added = len(script) + len(over)

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import os
 import posixpath
+import re
 import shutil
 import stat
 import sys
@@ -22,18 +23,25 @@ from .model import Error, Where
 from .urls import page_url, path_of
 
 MARKER = ".sitegen-output"          # written into every output folder; we only ever replace folders holding it
-FINGERPRINTED = {".css", ".js"}     # cached forever by hosts, so their names change with their content
+# cached forever by hosts (and by the preview's browser), so their names change with their content
+FINGERPRINTED = {".css", ".js", ".woff2", ".woff", ".ttf", ".otf"}
+CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')\s]+)\1\s*\)""")
 AT_FDCWD, RENAME_EXCHANGE = -100, 2  # from <fcntl.h> and <linux/fs.h>
 
 
 def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Static files: (logical name -> output path, output path -> bytes), CSS and JS fingerprinted."""
+    """Static files: (logical name -> output path, output path -> bytes), CSS, JS and fonts fingerprinted. A
+    stylesheet names the fingerprinted files it points to (url(...)) by their new names, so its own name changes
+    with theirs: stylesheets come last."""
     names: dict[str, str] = {}
     files: dict[str, bytes] = {}
     static = root / "static"
-    for path in sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []:
+    found = sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
+    for path in sorted(found, key=lambda p: p.suffix == ".css"):
         name = path.relative_to(static).as_posix()
         data = path.read_bytes()
+        if path.suffix == ".css":
+            data = css_pointing_at(data, name, names)
         out = name
         if path.suffix in FINGERPRINTED:
             digest = hashlib.sha256(data).hexdigest()[:10]
@@ -41,6 +49,26 @@ def collect_assets(root: Path) -> tuple[dict[str, str], dict[str, bytes]]:
         names[name] = f"static/{out}"
         files[f"static/{out}"] = data
     return names, files
+
+
+def css_pointing_at(css: bytes, name: str, names: dict[str, str]) -> bytes:
+    """A stylesheet (static/NAME) whose relative url(...)s to files renamed in `names` use their new names."""
+    try:
+        text = css.decode("utf-8")
+    except UnicodeDecodeError:     # not ours to rewrite: published as it is
+        return css
+    folder = posixpath.dirname(name)
+
+    def renamed(match: re.Match) -> str:
+        quote, (target, tail) = match.group(1), re.fullmatch(r"([^?#]*)(.*)", match.group(2)).groups()
+        if not target or re.match(r"[a-zA-Z][\w+.-]*:|/", target):   # data:, https:, //host, /path
+            return match.group(0)
+        logical = posixpath.normpath(posixpath.join(folder, target))
+        out = names.get(logical)
+        if out is None or out == f"static/{logical}":     # not a file of static/, or not renamed
+            return match.group(0)
+        return f"url({quote}{posixpath.relpath(out.removeprefix('static/'), folder or '.')}{tail}{quote})"
+    return CSS_URL.sub(renamed, text).encode("utf-8")
 
 
 def check_static(root: Path) -> list[Error]:

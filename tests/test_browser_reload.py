@@ -1,11 +1,12 @@
-"""In real headless Chromium, against `build.py serve`: an open page reloads by itself, once, after a save; a broken
-build puts its errors over the last good page (or, with no good build yet, shows the error page), styled and
-right-to-left under the preview's policy; the fix takes them away by itself."""
+"""In real headless Chromium, against `build.py serve`: an open page reloads by itself, once, after a save, and keeps
+the editor's place on it; a broken build puts its errors over the last good page (or, with no good build yet, shows
+the error page), styled and right-to-left under the preview's policy; the fix takes them away by itself."""
 import pytest
 
 from helpers import line_of, replace_in
 from tools.checks import playwright_api
-from test_serve import ERROR_TITLE, FACT, FLIGHTS, fetch, serve_process, wait_until  # noqa: F401
+from test_serve import (ERROR_TITLE, FACT, FLIGHTS, copy_real_project, fetch, first_fact_edited,  # noqa: F401
+                        serve_process, wait_until)
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000
@@ -43,6 +44,34 @@ def test_open_page_reloads_itself_once_after_a_save(project, serve_process, page
                "the second save's rebuild to be logged")
     assert [line.split(":")[0] for line in server.rebuilds()] == [FLIGHTS, "content/pages/about.md"]
     assert loads == [server.url + "topics/flights/"] * 2
+
+
+# where an element is, from the top of the window, once the webfont is in (it moves the lines)
+TOP = """id => document.fonts.status === 'loaded' && document.getElementById(id).getBoundingClientRect().top"""
+
+
+def test_a_reload_keeps_the_fact_at_the_top_of_the_window_where_it_was(tmp_path, serve_process, browser):
+    """The site's facts are laid out only where they are read (content-visibility), so after a reload every fact
+    above the window has an estimated height and a restored scroll offset would show another one: the preview puts
+    back the element the editor was reading, at the same distance from the top, though the save lengthened a fact
+    above it."""
+    site = copy_real_project(tmp_path / "site")
+    server = serve_process(site)
+    page = browser.new_context(viewport={"width": 375, "height": 700}).new_page()
+    open_live(page, server.url + "topics/flights/")
+    facts = page.locator("article.fact")
+    reading = facts.nth(facts.count() - 2).get_attribute("id")
+    page.evaluate("id => { document.getElementById(id).scrollIntoView(); scrollBy(0, 30); }", reading)
+    page.wait_for_function(f"() => ({TOP})({reading!r}) < 0")
+    top = page.evaluate(TOP, reading)
+
+    topic = site / FLIGHTS
+    with page.expect_event("load", timeout=TIMEOUT_MS):
+        topic.write_text(first_fact_edited(topic.read_text(encoding="utf-8"), "كلمات أضيفت في أول الصفحة " * 20),
+                         encoding="utf-8")
+    expect(page.locator("main")).to_contain_text("كلمات أضيفت في أول الصفحة")
+    page.wait_for_function(f"() => Math.abs(({TOP})({reading!r}) - {top}) < 1", timeout=TIMEOUT_MS)
+    page.context.close()
 
 
 def test_a_broken_build_puts_its_errors_over_the_last_good_page_until_the_fix(project, serve_process, page):

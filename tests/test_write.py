@@ -32,6 +32,33 @@ def test_css_is_fingerprinted_and_linked(project):
     assert f'href="{css[0]}"' in files["index.html"].decode()
 
 
+def test_fonts_are_fingerprinted_and_the_stylesheet_names_them_so(project):
+    """A font's name changes with its content, and so does the stylesheet pointing at it (its url()s name the new
+    file), so hosts and browsers may keep both for good; other urls, and files not renamed, are left as written."""
+    root = project()
+    (root / "static/fonts").mkdir(exist_ok=True)
+    (root / "static/fonts/extra.woff2").write_bytes(b"wOF2 first")
+    (root / "static/fonts/x.svg").write_text("<svg/>")
+    with open(root / "static/style.css", "a", encoding="utf-8") as css:
+        css.write('@font-face { font-family: "E"; src: url(fonts/extra.woff2?v=1#e) format("woff2"), '
+                  "url('./fonts/extra.woff2'), url(https://example.org/fonts/extra.woff2), url(fonts/x.svg); }\n")
+    first = tree(build(root).out_dir)
+    fonts = [p for p in first if re.fullmatch(r"static/fonts/extra\.[0-9a-f]{10}\.woff2", p)]
+    [stylesheet] = [p for p in first if p.startswith("static/style.")]
+    name = fonts[0].removeprefix("static/")
+    text = first[stylesheet].decode()
+    for written in (f"url({name}?v=1#e)", f"url('{name}')", "url(https://example.org/fonts/extra.woff2)",
+                    "url(fonts/x.svg)"):
+        assert written in text, written
+    assert "static/fonts/x.svg" in first
+
+    (root / "static/fonts/extra.woff2").write_bytes(b"wOF2 second")
+    second = tree(build(root).out_dir)
+    assert fonts[0] not in second and stylesheet not in second
+    [new_stylesheet] = [p for p in second if p.startswith("static/style.")]
+    assert f'href="{new_stylesheet}"' in second["index.html"].decode()
+
+
 def test_sitemap_lists_absolute_urls_and_robots_points_at_it(project):
     report = build(project())
     sitemap = (report.out_dir / "sitemap.xml").read_text()
