@@ -144,6 +144,7 @@ class Preview:
         self.indexing: asyncio.TimerHandle | None = None    # the search index of the last good build
         self.collecting: asyncio.TimerHandle | None = None  # the cycle collection a rebuild put off
         self.pages: set[ReloadSocket] = set()
+        self.build = 0                      # how many builds the pages have been shown: each page says which it shows
         self.loop: asyncio.AbstractEventLoop | None = None
         # the search index lives beside the site, not in it: the builds never write or carry its files
         self.search = BackgroundIndex(self.out.with_name(self.out.name + "-search"), made=self.search_made) \
@@ -219,11 +220,9 @@ class Preview:
         for error in self.errors:
             print(terminal(str(error)), file=sys.stderr, flush=True)
         say(line)
+        self.build += 1
         for page in list(self.pages):
-            try:
-                page.write_message(RELOAD)
-            except WebSocketClosedError:
-                self.pages.discard(page)
+            page.reload(self.build)
         self.collect_later()
 
     def collect_later(self) -> None:
@@ -404,8 +403,13 @@ class PreviewFiles(web.StaticFileHandler):
         return super().validate_absolute_path(root, absolute_path)
 
 
-# keeps the editor's place on the page across reloads; versioned, so a reload takes it from the browser's cache
-PLACE_SCRIPT = f"{FILES}place.js?v={PreviewFiles.get_version({'static_path': str(PREVIEW_FILES)}, 'place.js')}"
+def versioned(name: str) -> str:
+    """A preview script's address with its digest: a reload takes it from the browser's cache."""
+    return f"{FILES}{name}?v={PreviewFiles.get_version({'static_path': str(PREVIEW_FILES)}, name)}"
+
+
+PLACE_SCRIPT = versioned("place.js")    # keeps the editor's place on the page across reloads
+SHOWN_SCRIPT = versioned("shown.js")    # tells the preview which build the page shows
 
 
 class ReloadScript(LiveReloadJSHandler):
@@ -421,6 +425,7 @@ class ReloadSocket(WebSocketHandler):
 
     def initialize(self, preview: Preview, listening: Listening) -> None:
         self.preview, self.listening = preview, listening
+        self.told = 0       # the last build this page was told to reload for
 
     def check_origin(self, origin: str) -> bool:
         return self.listening.accepts_origin(origin, self.request.headers.get("Host", ""))
@@ -433,6 +438,17 @@ class ReloadSocket(WebSocketHandler):
             self.write_message(HELLO)
         elif command == "info":     # the handshake is over: this page is reloaded after each build
             self.preview.pages.add(self)
+            shown = shown_build(message)
+            if shown is not None and shown < self.preview.build:   # a build ended before we listened
+                self.reload(self.preview.build)
+
+    def reload(self, build: int) -> None:
+        if self.told < build:
+            self.told = build
+            try:
+                self.write_message(RELOAD)
+            except WebSocketClosedError:
+                self.preview.pages.discard(self)
 
     def on_close(self) -> None:
         self.preview.pages.discard(self)
@@ -451,7 +467,8 @@ class InjectPreview(web.OutputTransform):
             return status_code, headers, chunk
         host, port = split_host_and_port(self.request.host)     # a Host the application has accepted
         script = (f'<script src="{html.escape(PLACE_SCRIPT)}" defer></script>'
-                  f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>').encode()
+                  f'<script src="/livereload.js?host={html.escape(host)}&amp;port={port or 80}"></script>'
+                  f'<script src="{html.escape(SHOWN_SCRIPT)}" data-build="{self.preview.build}"></script>').encode()
         over = self.preview.overlay if BUILD_HEADER in headers else b""
         if self.request.method == "HEAD":   # no body here: the length GET's body has
             added = len(script) + len(over)
@@ -465,6 +482,14 @@ class InjectPreview(web.OutputTransform):
         if "Content-Length" in headers:
             headers["Content-Length"] = str(int(headers["Content-Length"]) + added)
         return status_code, headers, chunk
+
+
+def shown_build(message: str) -> int | None:
+    """The build a page says it shows, in livereload's info message (shown.js, as a plugin's data)."""
+    plugins = json.loads(message).get("plugins")     # command_of has read it as a JSON object
+    mine = plugins.get("sitegen-shown-build") if isinstance(plugins, dict) else None
+    build = mine.get("build") if isinstance(mine, dict) else None
+    return build if isinstance(build, int) and not isinstance(build, bool) else None
 
 
 def command_of(message: str | bytes) -> str | None:

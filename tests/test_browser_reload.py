@@ -147,3 +147,25 @@ def test_the_preview_search_page_finds_what_was_just_saved(project, serve_proces
                what="the index of the edited site")
     assert any("topics/flights/" in href for href in search("خطوط"))
     assert refused == []
+
+
+def test_a_build_that_ends_before_the_page_listens_still_reloads_it(project, serve_process, page):
+    """A save whose build ends after the page was served, but before livereload's connection was listening: the
+    page says which build it shows when it connects, and is reloaded to the new one."""
+    site = project()
+    server = serve_process(site)
+    held = []
+
+    def hold_the_first(route):  # the page waits for its client, not listening yet; its reload does not
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+    page.route("**/livereload.js*", hold_the_first)
+    page.goto(server.url + "topics/flights/", wait_until="commit")
+    wait_until(lambda: held or page.evaluate("1") and held, TIMEOUT_MS / 1000, "the page to ask for livereload.js")
+
+    replace_in(site / FLIGHTS, FACT, "نص ظهر في الصفحة وحده.")
+    wait_until(lambda: server.rebuilds(), 30, "the save's rebuild to be logged")
+    held[0].continue_()
+    expect(page.locator("main")).to_contain_text("نص ظهر في الصفحة وحده.", timeout=TIMEOUT_MS)
