@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import contextlib
 import functools
 import gc
 import time
@@ -19,7 +20,7 @@ from .render import Renderer, make_env, plan_pages
 from .search import NoIndex, SiteIndex
 from .validate import validate
 from .workbench import FILES as WORKBENCH_FILES
-from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
+from .write import Staged, Written, check_output_dir, check_static, collect_assets, site_files, write
 
 
 @dataclass
@@ -42,8 +43,9 @@ class Report:
 
 @dataclass
 class Output:
-    """What render gives write: every file of the site, and how many pages were rendered to make them."""
-    files: dict[str, bytes] = field(default_factory=dict)
+    """What render gives write: every file of the site (in memory, or written already: write.Staged), and how
+    many pages were rendered to make them."""
+    files: dict[str, bytes] | Staged = field(default_factory=dict)
     pages: int = 0
     rendered: int = 0
     errors: list[Error] = field(default_factory=list)
@@ -59,10 +61,12 @@ class Stages:
     def resolve_citations(self, site: Site) -> list[Error]:
         return resolve_citations(site)
 
-    def render(self, site: Site, preview: bool) -> Output:
+    def render(self, site: Site, preview: bool, staged: Staged | None = None) -> Output:
+        """Every file of the site; with `staged`, each page goes into its folder as soon as it is rendered."""
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
-        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
+        renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps,
+                            sink=staged.put if staged is not None else None)
         data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
@@ -71,7 +75,8 @@ class Stages:
             return Output(errors=errors)
         self.remember(planned, rendered, renderer.digests)
         pages = {p.path: reused[p.path] if p.path in reused else rendered[p.path].html for p in planned}
-        files = site_files(site, planned, pages, assets, data) | (WORKBENCH_FILES if preview else {})
+        files = site_files(site, planned, pages, assets, data, staged)
+        files.update(WORKBENCH_FILES if preview else {})
         return Output(files, len(planned), len(rendered))
 
     def check_links(self, files: dict[str, bytes], site: Site) -> list[Error]:
@@ -86,7 +91,13 @@ class Stages:
         its own beside the build (serve.py), and a build that writes nothing needs none."""
         return SiteIndex(site) if write_output and not preview else NoIndex()
 
-    def write(self, files: dict[str, bytes], out: Path):
+    def staged(self, out: Path, write_output: bool):
+        """Where a one-off build's files go as they are made: a new folder beside `out` (write.Staged), swapped in
+        by write; none when nothing is written (`check`), or when the pages are kept for a next build (Reuse)."""
+        staged = Staged.beside(out) if write_output and not self.keeps else None
+        return staged if staged is not None else contextlib.nullcontext()
+
+    def write(self, files: dict[str, bytes] | Staged, out: Path):
         return write(files, out)
 
     # What Reuse overrides: where rendering can start from something an earlier build made.
@@ -145,8 +156,9 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
     errors += check_output_dir(site.root, out, setting) if write_output else []
     if errors:
         return finished(report, errors, started)
-    with stages.index(site, preview, write_output) as index:   # Pagefind works while pages render
-        output = stages.render(site, preview)
+    # Pagefind works while pages render; pages go to disk as they render, into a folder swapped in by write
+    with stages.index(site, preview, write_output) as index, stages.staged(out, write_output) as staged:
+        output = stages.render(site, preview, staged)
         report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
         errors = output.errors or stages.check_links(output.files, site)
         if write_output and not errors:

@@ -6,6 +6,7 @@ import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from markupsafe import Markup
@@ -40,7 +41,7 @@ class OutPage:
 
 @dataclass
 class Rendered:
-    html: bytes
+    html: bytes | None                  # None: handed to the renderer's sink (written already)
     reads: frozenset                    # the keys the page read (deps.py)
 
 
@@ -190,8 +191,10 @@ class Renderer:
     PARALLEL_FROM_FACTS = 2000   # below this, forking a second renderer costs more than it saves
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
-                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True):
+                 store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True,
+                 sink: Callable[[str, bytes], bool] | None = None):
         self.site, self.env, self.assets, self.preview = site, env, assets, preview
+        self.sink = sink        # takes each page as it is rendered (write.Staged.put): then not held in memory
         self.recorder = Recorder()
         env.recorder = self.recorder
         self.look = Lookups(site, Formatter(site.config.digits), self.recorder)
@@ -255,7 +258,10 @@ class Renderer:
                 html = html.replace(REFERENCES, self.reference_list(context), 1)
         finally:
             reads = self.recorder.stop() if self.record else frozenset()
-        return Rendered(html.encode("utf-8"), reads)
+        data = html.encode("utf-8")
+        if self.sink is not None and self.sink(page.path, data):   # written, in this process or a forked one
+            data = None
+        return Rendered(data, reads)
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder
