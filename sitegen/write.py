@@ -149,8 +149,9 @@ class Staged(MutableMapping):
     the `with` block without that removes it. The write lock is held meanwhile, so no other build removes the
     folder as a killed build's leftover. A file that cannot be written is held in memory, and `write` says why."""
 
-    def __init__(self, out: Path, lock: int, folder: Path, warnings: list[str]):
+    def __init__(self, out: Path, lock: int, folder: Path, warnings: list[str], made: list[Path]):
         self.out, self.lock, self.folder, self.warnings = out, lock, folder, warnings
+        self.parents = made     # the folders above `out` made for it, deepest first: removed if nothing is placed
         self.paths: dict[str, None] = {}        # in the order they came, as a dict's keys would be
         self.held: dict[str, bytes] = {}        # what could not be written
         self.failed: OSError | None = None
@@ -162,6 +163,7 @@ class Staged(MutableMapping):
         """The folder to build into, or None if it cannot be made (then the files stay in memory and `write`
         reports why, as it would have)."""
         out = out.resolve()
+        made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             lock = os.open(out.parent, os.O_RDONLY)
@@ -174,7 +176,7 @@ class Staged(MutableMapping):
         except OSError:
             os.close(lock)
             return None
-        return cls(out, lock, folder, warnings)
+        return cls(out, lock, folder, warnings, made)
 
     def __enter__(self) -> "Staged":
         return self
@@ -182,6 +184,11 @@ class Staged(MutableMapping):
     def __exit__(self, *exc) -> None:
         if not self.placed:
             shutil.rmtree(self.folder, ignore_errors=True)
+            for folder in self.parents:
+                try:
+                    folder.rmdir()
+                except OSError:     # something else is in it now
+                    break
         os.close(self.lock)
 
     def put(self, rel: str, data: bytes) -> bool:

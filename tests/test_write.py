@@ -70,6 +70,10 @@ def test_a_build_that_fails_once_its_pages_are_written_leaves_the_previous_site_
     assert not second.ok and any("nowhere" in e.message for e in second.errors), second.errors
     assert tree(first.out_dir) == before
     assert leftovers(root) == []
+    elsewhere = root.parent / "new" / "deep" / "_site"     # folders made for the output are removed too
+    third = build(root, elsewhere)
+    assert [e.message for e in third.errors] == [e.message for e in second.errors]
+    assert not (root.parent / "new").exists()
 
 
 def test_a_new_build_replaces_the_old_one_whole(project):
