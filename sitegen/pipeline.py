@@ -1,8 +1,8 @@
 """The whole generator in one function: load → validate → resolve citations → render → write."""
 from __future__ import annotations
 
-import dataclasses
 import contextlib
+import dataclasses
 import functools
 import gc
 import time
