@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 WANTED = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.ar.", "pagefind.", "index/", "fragment/",
           "filter/")            # the JS API and the index; not Pagefind's own UI files, which the site does not use
+API = ("pagefind.js", "pagefind-worker.js", "wasm.")     # Pagefind's script and WebAssembly, not an index
+
+
+def version(files: dict[str, bytes]) -> str:
+    """A digest of these files, names and contents: the name of the folder they go into."""
+    h = hashlib.sha256()
+    for path, data in files.items():
+        h.update(path.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()[:10]
 
 
 def pagefind_bundle(recs: list[Record]) -> dict[str, bytes]:

@@ -1,6 +1,7 @@
 """The whole generator in one function: load → validate → resolve citations → render → write."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -15,7 +16,7 @@ from .model import Error, Site
 from .search import NoIndex, SiteIndex
 from .tables import site_tables
 from .validate import validate
-from .write import Written, check_output_dir, check_static, collect_assets, site_files, write
+from .write import Staged, Written, check_output_dir, check_static, collect_assets, site_files, write
 
 if TYPE_CHECKING:
     from .deps import Kept
@@ -46,8 +47,9 @@ class Report:
 
 @dataclass
 class Output:
-    """What render gives write: every file of the site, and how many pages were rendered to make them."""
-    files: dict[str, bytes] = field(default_factory=dict)
+    """What render gives write: every file of the site (in memory, or written already: write.Staged), and how
+    many pages were rendered to make them."""
+    files: dict[str, bytes] | Staged = field(default_factory=dict)
     pages: int = 0
     rendered: int = 0
     errors: list[Error] = field(default_factory=list)
@@ -66,7 +68,8 @@ class Stages:
     def resolve_citations(self, site: Site) -> list[Error]:
         return resolve_citations(site)
 
-    def render(self, site: Site, preview: bool) -> Output:
+    def render(self, site: Site, preview: bool, staged: Staged | None = None) -> Output:
+        """Every file of the site; with `staged`, each page goes into its folder as soon as it is rendered."""
         from .facts_json import facts_json
         from .render import Renderer, plan_pages
         from .workbench import FILES as WORKBENCH_FILES
@@ -74,7 +77,7 @@ class Stages:
         names, assets = collect_assets(site.root)
         env = self.environment(site, names, preview)
         renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps,
-                            self.lookup_tables(site))
+                            self.lookup_tables(site), sink=staged.put if staged is not None else None)
         data = facts_json(site, self.topic_lines())   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
         reused = self.reusable(planned, renderer.digests)
@@ -83,7 +86,8 @@ class Stages:
             return Output(errors=errors)
         self.remember(planned, rendered, renderer.digests)
         pages = {p.path: reused[p.path] if p.path in reused else rendered[p.path].html for p in planned}
-        files = site_files(site, planned, pages, assets, data) | (WORKBENCH_FILES if preview else {})
+        files = site_files(site, planned, pages, assets, data, staged)
+        files.update(WORKBENCH_FILES if preview else {})
         return Output(files, len(planned), len(rendered))
 
     def check_links(self, files: dict[str, bytes], site: Site) -> list[Error]:
@@ -100,7 +104,13 @@ class Stages:
         build that writes nothing needs none."""
         return SiteIndex(site) if write_output and not preview else NoIndex()
 
-    def write(self, files: dict[str, bytes], out: Path):
+    def staged(self, out: Path, write_output: bool):
+        """Where a one-off build's files go as they are made: a new folder beside `out` (write.Staged), swapped in
+        by write; none when nothing is written (`check`), or when the pages are kept for a next build (Reuse)."""
+        staged = Staged.beside(out) if write_output and not self.keeps else None
+        return staged if staged is not None else contextlib.nullcontext()
+
+    def write(self, files: dict[str, bytes] | Staged, out: Path):
         return write(files, out)
 
     # What Reuse overrides: where rendering can start from something an earlier build made.
@@ -167,13 +177,15 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
         errors += check_output_dir(site.root, out, setting) if write_output else []
         if errors:
             return finished(report, errors, started)
-        output = stages.render(site, preview)
-        report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
-        errors = output.errors or stages.check_links(output.files, site)
-        if write_output and not errors:
-            errors = index.add_to(output.files)
-            done, errors = (Written(), errors) if errors else stages.write(output.files, out)
-            report.out_dir, report.written, report.kept, report.warnings = out, done.written, done.kept, done.warnings
+        with stages.staged(out, write_output) as staged:    # pages go to disk as they render, swapped in by write
+            output = stages.render(site, preview, staged)
+            report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
+            errors = output.errors or stages.check_links(output.files, site)
+            if write_output and not errors:
+                errors = index.add_to(output.files)
+                done, errors = (Written(), errors) if errors else stages.write(output.files, out)
+                report.out_dir, report.written, report.kept, report.warnings = (out, done.written, done.kept,
+                                                                                done.warnings)
     return finished(report, errors, started)
 
 

@@ -6,6 +6,7 @@ import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from markupsafe import Markup
@@ -40,7 +41,7 @@ class OutPage:
 
 @dataclass
 class Rendered:
-    html: bytes
+    html: bytes | None                  # None: handed to the renderer's sink (written already)
     reads: frozenset                    # the keys the page read (deps.py)
     references: tuple | None = None     # its reference list: (key, record, start, end in html), fragments.py
 
@@ -146,8 +147,9 @@ class Renderer:
 
     def __init__(self, site: Site, env: jinja2.Environment, assets: dict[str, str], preview: bool,
                  store: FragmentStore | None = None, kept: Kept | None = None, record: bool = True,
-                 tables: dict | None = None):
+                 tables: dict | None = None, sink: Callable[[str, bytes], bool] | None = None):
         self.site, self.env, self.assets, self.preview = site, env, assets, preview
+        self.sink = sink        # takes each page as it is rendered (write.Staged.put): then not held in memory
         self.recorder = Recorder()
         env.recorder = self.recorder
         self.look = Lookups(site, Formatter(site.config.digits, env.catalog), self.recorder, tables)
@@ -216,10 +218,14 @@ class Renderer:
         finally:
             reads = self.recorder.stop() if self.record else frozenset()
         if not token:
-            return Rendered(html.encode("utf-8"), reads)
-        start = head.encode("utf-8")
-        kept = (key, record, len(start), len(start) + len(listed)) if self.record else None
-        return Rendered(b"".join((start, listed, tail.encode("utf-8"))), reads, kept)
+            data, kept = html.encode("utf-8"), None
+        else:
+            start = head.encode("utf-8")
+            kept = (key, record, len(start), len(start) + len(listed)) if self.record else None
+            data = b"".join((start, listed, tail.encode("utf-8")))
+        if self.sink is not None and self.sink(page.path, data):   # written, in this process or a forked one
+            data = None
+        return Rendered(data, reads, kept)
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder

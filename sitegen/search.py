@@ -7,12 +7,14 @@ the search page folds the query with the same table, and shows each result's ori
 A fact's record also holds every name the articles give the entities it names, so any spelling finds it.
 
 The bundle goes into pagefind/HASH/, HASH being a digest of its files, and the search page is pointed at it: a
-deploy replaces the search page and its index together, never one file of an index with another's.
+deploy replaces the search page and its index together, never one file of an index with another's. A large site's
+index is made in parts (`search_bundle`), which the search page merges.
 """
 from __future__ import annotations
 
-import hashlib
 import html
+import json
+import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -36,6 +38,12 @@ BUNDLE = "pagefind/"            # the search page's data-bundle names this folde
 # (7); the names of the entities a fact mentions count thrice, so the fact is found by every spelling of them and
 # ranks above a passing mention.
 OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
+# While it builds an index, Pagefind holds every word of every record several times over: ~50 KB a record, 500 MB
+# at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), one
+# process after another, and the search page merges the parts (Pagefind's mergeIndex).
+PART_RECORDS = 2000
+PARTS = "parts.json"        # the bundle's list of its other parts' folders (static/search.js reads it)
+VOCABULARY = "vocabulary"   # the filter of each part's record of every word (`vocabulary_record`), never shown
 
 
 def fold(text: str) -> str:
@@ -111,6 +119,43 @@ def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), w
     return Record(url, "".join(parts))
 
 
+def search_bundle(recs: list[Record]) -> dict[str, bytes]:
+    """The search bundle: the first part's index with Pagefind's script at the top, every other part's index in a
+    folder of its own, parts/DIGEST/, and PARTS listing those folders. Record i goes to part i mod n, so each part
+    holds a like share of every topic and kind; each part also holds the record of every word of the site."""
+    from .pagefind import API, pagefind_bundle, version   # where it runs: the forked process, off the build's path
+
+    count = -(-len(recs) // PART_RECORDS) or 1
+    if count == 1:
+        return dict(sorted((pagefind_bundle(recs) | {PARTS: b"[]"}).items()))
+    every_word = vocabulary_record(recs)
+    files = pagefind_bundle(recs[::count] + [every_word])
+    folders = []
+    for first in range(1, count):
+        part = {path: data for path, data in pagefind_bundle(recs[first::count] + [every_word]).items()
+                if not path.startswith(API)}
+        folders.append(f"parts/{version(part)}/")
+        files.update({folders[-1] + path: data for path, data in part.items()})
+    files[PARTS] = json.dumps(folders).encode()
+    return dict(sorted(files.items()))
+
+
+def vocabulary_record(recs: list[Record]) -> Record:
+    """A record holding every word of the site, in metadata (which Pagefind searches too, and which adds nothing to
+    a page's length), filtered out of every search (search.js). Pagefind leaves out of a query any word its index
+    does not hold: with this record in each part, a word of the site is in every part, so a part without it finds
+    nothing for a query with it, as one index would, instead of what the other words find."""
+    words = sorted({word for r in recs for word in html.unescape(_TAGS.sub(" ", r.html)).split()})
+    e = html.escape
+    return Record("#" + VOCABULARY, '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title>'
+                  f'</head><body><span data-pagefind-meta="{VOCABULARY}">{e(" ".join(words))}</span>'
+                  f'<span data-pagefind-filter="{VOCABULARY}">1</span><main data-pagefind-body><p>{e(words[0])}</p>'
+                  '</main></body></html>')
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
 def _plain(markdown_text: str) -> str:
     return " ".join(markdown_text.replace("*", "").replace("_", "").replace("#", "").split())
 
@@ -159,15 +204,15 @@ class NoIndex:
 
 
 def _bundle_or_error(site: Site) -> dict[str, bytes] | Error:
-    from .pagefind import pagefind_bundle   # imported by the process that runs it: the forked one, off the build's path
-
     try:
-        return pagefind_bundle(records(site))
+        return search_bundle(records(site))
     except Exception as exc:  # no binary for this platform, Pagefind failing: one line, not a traceback
         return Error("search", 0, f"the search index could not be built: {type(exc).__name__}: {exc}")
 
 
 def add_bundle(bundle: dict[str, bytes], files: dict[str, bytes]) -> list[Error]:
+    from .pagefind import version
+
     folder = f"{BUNDLE}{version(bundle)}/"
     page = files.get(SEARCH_PAGE, b"")
     pointer = f'data-bundle="../{BUNDLE}"'.encode()
@@ -176,14 +221,6 @@ def add_bundle(bundle: dict[str, bytes], files: dict[str, bytes]) -> list[Error]
     files[SEARCH_PAGE] = page.replace(pointer, f'data-bundle="../{folder}"'.encode())
     files.update({folder + path: data for path, data in bundle.items()})
     return []
-
-
-def version(bundle: dict[str, bytes]) -> str:
-    """A digest of the bundle's files, names and contents: the name of the folder it goes into."""
-    h = hashlib.sha256()
-    for path, data in bundle.items():
-        h.update(path.encode() + b"\0" + data + b"\0")
-    return h.hexdigest()[:10]
 
 
 class BackgroundIndex:
@@ -240,14 +277,12 @@ class BackgroundIndex:
                 if site is None:
                     self.running = False
                     return
-            from .pagefind import pagefind_bundle
-
             recs = records(site)
             if recs == self.indexed:    # nothing a reader can search for changed
                 continue
             self.indexed = recs
             try:
-                placed = self._place(pagefind_bundle(recs))
+                placed = self._place(search_bundle(recs))
             except Exception as exc:  # the preview goes on with the index it has; say why once
                 print(f"search index: not updated ({type(exc).__name__}: {exc})", flush=True)
                 self.indexed = None
@@ -261,6 +296,8 @@ class BackgroundIndex:
     def _place(self, bundle: dict[str, bytes]) -> bool:
         """Write the bundle into its own folder, make it the newest served, and remove the ones before the one
         before it. A folder is complete before it is served, and never changed while it is."""
+        from .pagefind import version
+
         with self.writing:
             folder = self.folder / version(bundle)
             if self.closed or folder in self.served[:1]:

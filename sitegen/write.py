@@ -15,6 +15,7 @@ import stat
 import sys
 import tempfile
 import threading
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -136,9 +137,12 @@ def check_output_dir(root: Path, out: Path, setting: Where | None) -> list[Error
     return []
 
 
-def site_files(site, planned: list, pages: dict[str, bytes], assets: dict[str, bytes], data: bytes) -> dict:
-    """Every file of the site: the pages, the static files, data/facts.json, the sitemap and robots.txt."""
-    files = dict(pages)
+def site_files(site, planned: list, pages: dict[str, bytes | None], assets: dict[str, bytes], data: bytes,
+               staged: Staged | None = None) -> dict | Staged:
+    """Every file of the site: the pages, the static files, data/facts.json, the sitemap and robots.txt; into
+    `staged` if given (a page that is None there was written as it was rendered)."""
+    files = staged if staged is not None else {}
+    files.update(pages)
     files.update(assets)
     files[path_of("data")] = data
     files["sitemap.xml"] = sitemap(site.config.base_url, [page_url(p.path) for p in planned if p.in_sitemap])
@@ -168,11 +172,117 @@ class Spare:
     files: dict[str, bytes]
 
 
+class Staged(MutableMapping):
+    """A one-off build's files, written as they are made into a new folder beside `out` (`.NAME.new-*`) and read
+    back from there when asked for, so that a large site is never in memory whole (at 10,000 facts its pages are
+    120 MB). Nothing is in place of `out` until `write` swaps the folder in, once every stage has succeeded; leaving
+    the `with` block without that removes it. The write lock is held meanwhile, so no other build removes the
+    folder as a killed build's leftover. A file that cannot be written is held in memory, and `write` says why."""
+
+    def __init__(self, out: Path, lock: int, folder: Path, warnings: list[str], made: list[Path]):
+        self.out, self.lock, self.folder, self.warnings = out, lock, folder, warnings
+        self.parents = made     # the folders above `out` made for it, deepest first: removed if nothing is placed
+        self.paths: dict[str, None] = {}        # in the order they came, as a dict's keys would be
+        self.held: dict[str, bytes] = {}        # what could not be written
+        self.failed: OSError | None = None
+        self.made = {folder}
+        self.placed = False
+
+    @classmethod
+    def beside(cls, out: Path) -> "Staged | None":
+        """The folder to build into, or None if it cannot be made (then the files stay in memory and `write`
+        reports why, as it would have)."""
+        out = out.resolve()
+        made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            lock = os.open(out.parent, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)   # one build at a time writes beside `out`
+            warnings = remove_leftovers(out)
+            folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        except OSError:
+            os.close(lock)
+            return None
+        return cls(out, lock, folder, warnings, made)
+
+    def __enter__(self) -> "Staged":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.placed:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            for folder in self.parents:
+                try:
+                    folder.rmdir()
+                except OSError:     # something else is in it now
+                    break
+        os.close(self.lock)
+
+    def put(self, rel: str, data: bytes) -> bool:
+        """Write one file into the folder, without noting it (a forked renderer's pages are noted by the parent,
+        from what it hands back); False if it could not be."""
+        path = self.folder / rel
+        try:
+            if path.parent not in self.made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.made.update(path.parents)
+            path.write_bytes(data)
+        except OSError as exc:
+            self.failed = self.failed or exc
+            return False
+        return True
+
+    def __setitem__(self, rel: str, data: bytes | None) -> None:
+        """None: `put` wrote it already."""
+        self.held.pop(rel, None)
+        if data is not None and not self.put(rel, data):
+            self.held[rel] = data
+        self.paths[rel] = None
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self.paths:
+            raise KeyError(rel)
+        return self.held[rel] if rel in self.held else (self.folder / rel).read_bytes()
+
+    def __delitem__(self, rel: str) -> None:
+        del self.paths[rel]
+        self.held.pop(rel, None)
+        (self.folder / rel).unlink(missing_ok=True)
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def place(self) -> tuple[Written, list[Error]]:
+        """Put the folder in place of `out` in one step, as `write` does."""
+        done = Written(written=len(self.paths), warnings=self.warnings)
+        if self.failed is not None:
+            return Written(), [Error(str(self.out), 0, f"cannot write the site: {self.failed.strerror or self.failed}")]
+        try:
+            (self.folder / MARKER).write_bytes(b"")
+            os.chmod(self.folder, 0o755)
+            old = swap_into_place(self.folder, self.out)
+        except OSError as exc:
+            return Written(), [Error(str(self.out), 0, f"cannot write the site: {exc.strerror or exc}")]
+        self.placed = True
+        if old is not None:
+            done.warnings += remove_tree(old)
+        return done, []
+
+
 def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None = None,
           spare: Spare | None = None) -> tuple[Written, list[Error]]:
     """Write the site into a folder beside `out`, then put it in place of `out` in one step: a reader of the site
     never finds it half-written or missing. With `previous`, what the last write put in `out` (the preview's
-    rebuilds), unchanged files are hard-linked from there, and the replaced site is kept as the next `spare`."""
+    rebuilds), unchanged files are hard-linked from there, and the replaced site is kept as the next `spare`.
+    Files already written beside `out` as they were made (`Staged`) are put in place."""
+    if isinstance(files, Staged):
+        return files.place()
     out = out.resolve()
     done = Written()
     try:

@@ -16,14 +16,26 @@ const MAX_RESULTS = 20;
 const folded = (text) => Array.from(text, (ch) => fold[ch] ?? ch).join("");
 const digits = (n) => box.dataset.digits === "arab" ? String(n).replace(/\d/g, (d) => "٠١٢٣٤٥٦٧٨٩"[d]) : String(n);
 
+// A large site's index comes in parts (sitegen/search.py): the first at the bundle's top, the others in the
+// folders its parts.json lists, merged into one search.
 let pagefind = null;
+let everything = {};     // the options of a search in all topics
 function load() {
-  pagefind ??= import(new URL(box.dataset.bundle + "pagefind.js", location.href).href).then(async (api) => {
-    await api.options({ baseUrl: root.pathname });
-    await api.init();
-    return api;
-  });
+  pagefind ??= start();
   return pagefind;
+}
+
+async function start() {
+  const bundle = new URL(box.dataset.bundle, location.href);
+  const parts = fetch(new URL("parts.json", bundle)).then((answer) => answer.json());
+  const api = await import(new URL("pagefind.js", bundle).href);
+  await api.options({ baseUrl: root.pathname });
+  await api.init();
+  const merged = (await parts).map((part) => api.mergeIndex(new URL(part, bundle).href, { baseUrl: root.pathname }));
+  await Promise.all(merged);
+  // each part holds a record of every word of the site, which no search shows (sitegen/search.py)
+  everything = merged.length ? { filters: { not: { vocabulary: "1" } } } : {};
+  return api;
 }
 
 // The words of a result that a query word matches, marked: folded, a word matches when it holds a query word.
@@ -77,7 +89,7 @@ async function namedBy(api, words) {
 
 // The number of results, and the first MAX_RESULTS of them: the pages the query names, then Pagefind's order.
 async function results(api, words) {
-  const asked = api.search(words.join(" "), topic.value ? { filters: { topic: topic.value } } : {});
+  const asked = api.search(words.join(" "), topic.value ? { filters: { topic: topic.value } } : everything);
   const named = topic.value ? [] : namedBy(api, words);     // a topic lists facts: names have no topic filter
   const search = await asked;
   const [found, first] = await Promise.all([

@@ -1,12 +1,16 @@
 """Search on the real site in headless Chromium: Arabic written with or without hamza, diacritics, ة or ه, ى or ي
 finds the same results; a person's name, whole or one word of it, and any other entity's name whole bring its own
-page first; the page without JavaScript; axe with results on screen."""
+page first; the same with the index in parts, as a large site's is; the page without JavaScript; axe with results
+on screen."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+import sitegen.search
+from conftest import ROOT
+from sitegen import build
 from sitegen.search import fold
 from tools.checks import axe_source
 
@@ -22,10 +26,26 @@ def facts(real_site):
     return json.loads((real_site / "data" / "facts.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def search(real_site, static_server, page):
+@pytest.fixture(scope="module")
+def site_in_parts(tmp_path_factory):
+    """The real site with its search index in four parts, as a site of more than 6,000 records has it."""
+    out = tmp_path_factory.mktemp("parts") / "_site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sitegen.search, "PART_RECORDS", 40)
+        report = build(ROOT, out)
+    assert report.ok, "\n".join(map(str, report.errors))
+    assert len(json.loads(next(out.glob("pagefind/*/parts.json")).read_bytes())) == 3
+    return out
+
+
+@pytest.fixture(params=["one index", "in parts"])
+def any_site(request, real_site):
+    return real_site if request.param == "one index" else request.getfixturevalue("site_in_parts")
+
+
+def searcher(site, static_server, page):
     """search(query, topic="") -> the addresses of the results, best first, relative to the site root."""
-    base = static_server(real_site, "/sub/")
+    base = static_server(site, "/sub/")
     page.goto(base + "search/")
 
     def run(query: str, topic: str = "") -> list[str]:
@@ -35,6 +55,17 @@ def search(real_site, static_server, page):
         return [href[len(base):] for href in page.eval_on_selector_all(".result-text a", "as => as.map(a => a.href)")]
 
     return run
+
+
+@pytest.fixture
+def search(real_site, static_server, page):
+    return searcher(real_site, static_server, page)
+
+
+@pytest.fixture
+def search_any(any_site, static_server, page):
+    """search() on the real site, with its index whole and in parts."""
+    return searcher(any_site, static_server, page)
 
 
 @pytest.mark.parametrize("written,as_typed,expected", [
@@ -47,13 +78,32 @@ def search(real_site, static_server, page):
     ("سفير روسيا لدى واشنطن", "سفير روسيا لدي واشنطن", "entities/darchiev/"),
     ("الجـولة الثانية", "الجولة الثانية", "entities/istanbul-round-2/"),                # tatweel
 ])
-def test_spellings_of_a_word_find_the_same_results(search, written, as_typed, expected):
-    found = search(written)
+def test_spellings_of_a_word_find_the_same_results(search_any, written, as_typed, expected):
+    found = search_any(written)
     assert any(url.startswith(expected) for url in found[:5]), (written, found[:5])
-    assert search(as_typed) == found
+    assert search_any(as_typed) == found
 
 
-def test_every_spelling_of_every_person_and_each_word_of_it_brings_their_page_first(search, facts):
+def test_an_index_in_parts_finds_what_one_index_finds(real_site, site_in_parts, static_server, browser, facts):
+    """The parts are merged into one search: every query finds the same records, whatever part holds them, and
+    the topic filter and the names' own pages work across parts (their order may differ: each part scores alone)."""
+    context = browser.new_context()
+    try:
+        whole, parts = (searcher(site, static_server, context.new_page()) for site in (real_site, site_in_parts))
+        queries = ["الرحلات", "السفارات", "دارشييف", "روسيا", "اسطنبول", "القنصليات", "الممتلكات الدبلوماسية"]
+        queries += [e["name"] for e in facts["entities"][:10]]
+        for query in queries:
+            found = whole(query)
+            assert found, query
+            in_parts = parts(query)
+            assert len(found) == 20 or set(in_parts) == set(found), query
+            assert in_parts[0] == found[0] or not found[0].startswith("entities/"), query
+        assert set(parts("دارشييف", topic="الرحلات الجوية")) == set(whole("دارشييف", topic="الرحلات الجوية"))
+    finally:
+        context.close()
+
+
+def test_every_spelling_of_every_person_and_each_word_of_it_brings_their_page_first(search_any, facts):
     """A person's name in each spelling the articles give, whole or one word of it (a family name alone: «لافروف»,
     «دارتشييف»), puts their own page first, above the facts that mention them; words no other person's names hold."""
     people = [e for e in facts["entities"] if e["kind"] == "person"]
@@ -66,13 +116,13 @@ def test_every_spelling_of_every_person_and_each_word_of_it_brings_their_page_fi
         queries = sorted(own_names) + sorted(w for name in own_names for w in name.split() if fold(w) not in others)
         assert any(len(q.split()) == 1 for q in queries), person
         for query in queries:
-            found = search(query)
+            found = search_any(query)
             if found[:1] != [f"entities/{person}/"]:
                 problems.append(f"{query}: {found[:3]}")
     assert not problems, "\n".join(problems)
 
 
-def test_every_name_of_a_place_organisation_or_meeting_brings_its_page_first(search, facts):
+def test_every_name_of_a_place_organisation_or_meeting_brings_its_page_first(search_any, facts):
     """Any other entity by one of its names whole, as the articles write it («روسيا», «كيلينورث»); a meeting by the
     site's name for it. Two entities the articles name together («القنصليات ... في سان فرانسيسكو وسياتل») come first
     together."""
@@ -85,7 +135,7 @@ def test_every_name_of_a_place_organisation_or_meeting_brings_its_page_first(sea
     assert len(named) >= 20
     problems = []
     for name, pages in sorted(named.items()):
-        found = search(name)
+        found = search_any(name)
         if set(found[:len(pages)]) != pages:
             problems.append(f"{name}: {found[:3]}, not {sorted(pages)}")
     assert not problems, "\n".join(problems)

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+import sitegen.search
 from conftest import ROOT, copy_project
+from helpers import tree
 from sitegen import build
+from sitegen.load import load
 from sitegen.render import content_security_policy
 from sitegen.urls import page_url
 from sitegen.text import Formatter
@@ -142,6 +145,21 @@ def test_published_pages_carry_a_csp_without_unsafe_inline_and_the_preview_relax
         policies = [attrs["content"] for tag, attrs in page.elements
                     if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]
         assert policies == [search if path == "search/index.html" else published], path
+
+
+def test_a_large_sites_search_index_in_parts_holds_every_record_once_and_is_byte_identical(tmp_path, monkeypatch):
+    """A site of more records than a part holds (here 40, the real site's 148 records) gets one index per part,
+    each also holding the record of every word; two builds give the same bytes (tests/test_browser_search.py
+    searches them)."""
+    monkeypatch.setattr(sitegen.search, "PART_RECORDS", 40)
+    a, b = (build_project(ROOT, tmp_path / name) for name in "ab")
+    assert tree(a) == tree(b)
+    bundle = next(a.glob("pagefind/*/"))
+    parts = ["", *json.loads((bundle / "parts.json").read_bytes())]
+    assert len(parts) == 4 and all((bundle / part / "pagefind-entry.json").is_file() for part in parts)
+    fragments = [f for part in parts for f in (bundle / part / "fragment").iterdir()]
+    assert len(fragments) == len(sitegen.search.records(load(ROOT)[0])) + len(parts)
+    assert not any((bundle / part / "pagefind.js").exists() for part in parts[1:])
 
 
 def test_css_fingerprinted_and_fonts_shipped_with_their_licence(fixture_site):

@@ -85,6 +85,24 @@ def test_a_failed_build_leaves_the_previous_site_exactly_as_it_was(project):
     assert not [p for p in first.out_dir.parent.iterdir() if p.name.startswith("._site")]
 
 
+def test_a_build_that_fails_once_its_pages_are_written_leaves_the_previous_site_and_no_folder(project):
+    """A one-off build writes each page into a new folder as it renders; a later stage failing (here the link
+    check) removes that folder and leaves the site as it was."""
+    root = project()
+    first = build(root)
+    before = tree(first.out_dir)
+    about = root / "content/pages/about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\n[رابط](../nowhere/)\n", encoding="utf-8")
+    second = build(root)
+    assert not second.ok and any("nowhere" in e.message for e in second.errors), second.errors
+    assert tree(first.out_dir) == before
+    assert leftovers(root) == []
+    elsewhere = root.parent / "new" / "deep" / "_site"     # folders made for the output are removed too
+    third = build(root, elsewhere)
+    assert [e.message for e in third.errors] == [e.message for e in second.errors]
+    assert not (root.parent / "new").exists()
+
+
 def test_a_new_build_replaces_the_old_one_whole(project):
     root = project()
     first = build(root)
