@@ -4,6 +4,11 @@ Templates reach the model through Jinja's attribute and item lookups and through
 `RecordingEnvironment` and the `Tracked*` tables note each read as a key, (kind, id, attribute), on the `Recorder`.
 `Digests` turns a key into a hash of what it names in one build's site. A page (or fragment) rendered in one build is
 still right in the next if every key it read hashes the same there: nothing is declared by hand.
+
+Templates are read like data: each one loaded is a key, ("template", name), worth the hash of its file. A page that
+shows a fact's fragment reads the fragment's output, ("fact-html", id), not what made it: after a template edit the
+fragments are rendered again, and a page whose fragments came out the same, and whose own templates did not change,
+is kept (early cutoff, as build systems such as Shake and Salsa do).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import PurePath
 from typing import Iterator
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from .model import Entity, Fact, Page, Site, Source, Topic
 
@@ -23,6 +29,7 @@ KINDS = {Fact: "fact", Entity: "entity", Topic: "topic", Source: "source", Page:
 WHOLE = {"entity", "source"}
 PLAIN = (str, int, type(None))     # values a key's record holds as they are: comparing them is cheaper than hashing
 MISSING = ("missing",)      # what a key that names nothing is worth: equal to no value, hash or string
+UNKNOWN = ("unknown",)      # what a fragment that failed to render is worth: the pages showing it render again
 
 
 class _Ids:
@@ -52,9 +59,11 @@ class Recorder:
     def start(self) -> None:
         self._open.append(set())
 
-    def stop(self) -> frozenset:
+    def stop(self, merge: bool = True) -> frozenset:
+        """The keys read since the matching start(); `merge`: the page showing what was rendered read them too
+        (not when the page reads the fragment's output instead, or for a module kept for the whole build)."""
         keys = frozenset(self._open.pop())
-        if self._open:  # what a fragment read, the page showing it read too
+        if merge and self._open:
             self._open[-1].update(keys)
         return keys
 
@@ -83,8 +92,22 @@ class Recorder:
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """Jinja compiles `a.b` and `a[b]` to these two methods: the one place every template read passes."""
+    """Jinja compiles `a.b` and `a[b]` to these two methods: the one place every template read passes; and every
+    {% extends %}, {% include %} and {% import %} to get_template or select_template."""
     recorder: Recorder | None = None
+    sources: dict[str, bytes] = {}     # template name -> hash of its file, as this environment loads them
+
+    def get_template(self, name, parent=None, globals=None):
+        if self.recorder is not None and isinstance(name, str):
+            self.recorder.note(template_key(self.join_path(name, parent) if parent is not None else name))
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names, parent=None, globals=None):
+        if self.recorder is not None and isinstance(names, (list, tuple)):  # each tried: one appearing counts too
+            for name in names:
+                if isinstance(name, str):
+                    self.recorder.note(template_key(self.join_path(name, parent) if parent is not None else name))
+        return super().select_template(names, parent, globals)
 
     def getattr(self, obj, attribute):
         if self.recorder is not None:
@@ -95,6 +118,14 @@ class RecordingEnvironment(jinja2.Environment):
         if self.recorder is not None and isinstance(argument, str):
             self.recorder.read(obj, argument)
         return super().getitem(obj, argument)
+
+
+def template_key(name: str) -> tuple:
+    """("template", name as the loader finds it, None): "partials//x.html" and "partials/x.html" are one file."""
+    try:
+        return ("template", "/".join(split_template_path(name)), None)
+    except jinja2.TemplateNotFound:     # a name going outside the folder: loading it fails anyway
+        return ("template", name, None)
 
 
 class TrackedMap:
@@ -179,6 +210,8 @@ class Digests:
         self._keys: dict[tuple, bytes | None] = {}
         self._fields: dict[type, tuple] = {}
         self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
+        self.templates: dict[str, bytes] = {}      # template name -> hash of its file
+        self.outputs: dict[str, object] = {}       # kind -> the hash of a fragment's output by id (fragments.py)
 
     def of(self, key: tuple):
         """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
@@ -190,6 +223,10 @@ class Digests:
 
     def _compute(self, key: tuple):
         kind, ident, name = key
+        if kind == "template":
+            return self.templates.get(ident, MISSING)
+        if kind in self.outputs:
+            return self.outputs[kind](ident)
         if kind == "look":
             table = self.tables.get(ident)
             if table is None:
@@ -228,6 +265,10 @@ class Digests:
 
     def value(self, value) -> bytes:
         return _hash(self.canon(value))
+
+    def output(self, rendered) -> bytes:
+        """The hash of a fragment's output (a string, or a list of strings and numbers)."""
+        return _hash(rendered)
 
     def _digest(self, canon) -> bytes:
         """The hash of a canonical value a key names; taken from the last build when an equal value was hashed

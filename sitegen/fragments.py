@@ -7,6 +7,8 @@ that mix topics, a line naming its topic. A fragment keeps tokens for those thre
 
 Fragments are stored by the hash of what they show (the fact, the citation) with the keys they read while
 rendering (deps.py), so the preview keeps them from one build to the next exactly while they are still right.
+A page showing a fact, or a topic line, reads the fragment's output (("fact-html", id), ("topic-line", id)), not
+what the fragment read: a template edit that leaves every fragment as it was leaves the pages as they were.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from .deps import Digests, Recorder
+from .deps import MISSING, UNKNOWN, Digests, Recorder
 from .model import Citation, Fact
 from .urls import page_url
 
@@ -28,7 +30,8 @@ MARKER = "<\x00marker>"   # the next citation marker of the fact, numbered by th
 @dataclass
 class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
-    facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
+    # fact hash -> (pieces: str, int (marker), None (topic); record; hash of the pieces)
+    facts: dict[bytes, tuple[list, dict, bytes | None]] = field(default_factory=dict)
     quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
 
     def prune(self, site, digests: Digests) -> None:
@@ -55,6 +58,9 @@ class ByIdentity:
     def record(self, keys) -> dict:
         return {}
 
+    def output(self, pieces) -> None:
+        return None
+
     def still(self, record: dict) -> bool:
         return True
 
@@ -67,7 +73,8 @@ class Fragments:
         self.env, self.store, self.recorder, self.digests = env, store, recorder, digests
         self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC))
         self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
-        self._modules: dict[str, object] = {}
+        self._modules: dict[str, tuple[object, frozenset]] = {}   # partial -> its module, the templates it loaded
+        self._checked: dict = {}        # fact hash -> its entry, checked or rendered in this build
         self._cited: list[Citation] = []
 
     def _url(self, target) -> Markup:
@@ -80,36 +87,60 @@ class Fragments:
         self._cited.append(citation)
         return Markup(MARKER)
 
-    def fact_pieces(self, fact: Fact) -> list:
-        """The fact's HTML split at its tokens: strings, then for each marker the index of its citation in
-        fact.all_citations(), and None for the topic line."""
+    def fact_entry(self, fact: Fact) -> tuple[list, dict, bytes | None]:
+        """The fact's fragment: its HTML split at its tokens (strings, then for each marker the index of its
+        citation in fact.all_citations(), and None for the topic line), its record and the hash of the pieces.
+        Rendered apart: the page showing it reads its output, ("fact-html", id)."""
         key = self.digests.whole(fact)
-        entry = self._valid(self.store.facts, key)
+        entry = self._checked.get(key)
         if entry is None:
-            self._cited = []
-            html, deps = self._render("fact.html", "fact", fact)
-            deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
-            index = {id(c): i for i, c in enumerate(fact.all_citations())}
-            entry = self.store.facts[key] = (split_pieces(html, [index[id(c)] for c in self._cited]),
-                                             self.digests.record(deps))
-        return entry[0]
+            entry = self.store.facts.get(key)
+            if entry is None or not self.digests.still(entry[1]):
+                self._cited = []
+                html, deps = self._render("fact.html", "fact", fact, merge=False)
+                deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
+                index = {id(c): i for i, c in enumerate(fact.all_citations())}
+                pieces = split_pieces(html, [index[id(c)] for c in self._cited])
+                entry = self.store.facts[key] = (pieces, self.digests.record(deps), self.digests.output(pieces))
+            self._checked[key] = entry
+        return entry
 
-    def portable(self, fact: Fact) -> tuple[list, dict]:
-        """The fact's pieces and record, to hand from a forked process to the other (both are plain data)."""
-        self.fact_pieces(fact)
-        return self.store.facts[self.digests.whole(fact)]
+    def stale(self, facts: list) -> list:
+        """The facts whose fragment is not kept from an earlier build (or rendered already in this one)."""
+        whole, checked, stored, still = self.digests.whole, self._checked, self.store.facts, self.digests.still
+        out = []
+        for fact in facts:
+            key = whole(fact)
+            if key not in checked:
+                entry = stored.get(key)
+                if entry is None or not still(entry[1]):
+                    out.append(fact)
+                else:
+                    checked[key] = entry
+        return out
 
-    def adopt(self, fact: Fact, entry: tuple[list, dict]) -> None:
-        """Keep a fact's pieces and record rendered by another process."""
-        self.store.facts[self.digests.whole(fact)] = entry
+    def adopt(self, fact: Fact, entry: tuple[list, dict, bytes | None]) -> None:
+        """Keep a fact's fragment rendered by another process (fact_entry there: plain data)."""
+        self.store.facts[self.digests.whole(fact)] = self._checked[self.digests.whole(fact)] = entry
+
+    def fact_output(self, ident: str):
+        """What ("fact-html", ident) is worth now: the hash of the fact's fragment, rendered if need be."""
+        fact = self.digests.objects.get(("fact", ident))
+        if fact is None:
+            return MISSING
+        try:
+            return self.fact_entry(fact)[2]
+        except Exception:   # the page showing it renders again, and reports the template's error
+            return UNKNOWN
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
         """The fact as one page shows it: its markers numbered by that page's references."""
         self.recorder.whole(fact)
+        self.recorder.note(("fact-html", fact.id, None))
         topic = self.topic_line(fact) if show_topic else ""
         cites = fact.all_citations()
         out = []
-        for piece in self.fact_pieces(fact):
+        for piece in self.fact_entry(fact)[0]:
             if piece.__class__ is str:
                 out.append(piece)
             elif piece is None:
@@ -119,9 +150,28 @@ class Fragments:
         return Markup(place("".join(out), page_path))
 
     def topic_line(self, fact: Fact) -> str:
+        """The line naming the fact's topic; the page reads its output, ("topic-line", topic id)."""
         self.recorder.read(fact, "topic_id")
-        return self._once(("topic", fact.topic_id), "fact.html", "topic_line",
-                          lambda: self.context["look"].topics[fact.topic_id])
+        self.recorder.note(("topic-line", fact.topic_id, None))
+        return self._topic_line(fact.topic_id)
+
+    def _topic_line(self, topic_id: str) -> str:
+        entry = self._this_build.get(("topic", topic_id))
+        if entry is None:   # rendered apart, once per build: what it read is in its output
+            self.recorder.start()
+            try:
+                topic = self.context["look"].topics[topic_id]
+            finally:
+                self.recorder.stop(merge=False)
+            entry = self._this_build[("topic", topic_id)] = self._render("fact.html", "topic_line", topic, merge=False)
+        return entry[0]
+
+    def topic_output(self, topic_id: str):
+        """What ("topic-line", topic_id) is worth now."""
+        try:
+            return self.digests.output(self._topic_line(topic_id))
+        except Exception:
+            return UNKNOWN
 
     def quote_html(self, citation: Citation) -> str:
         return self._stored(b"quote", citation, "footnotes.html", "quote")
@@ -173,17 +223,25 @@ class Fragments:
             self.recorder.add(entry[1])
         return entry[0]
 
-    def _render(self, partial: str, macro: str, item) -> tuple[str, frozenset]:
-        """A macro of partials/`partial` applied to `item`, and the keys it read."""
-        if partial not in self._modules:
-            self._modules[partial] = self.env.get_template(f"partials/{partial}").make_module(self.context)
+    def _render(self, partial: str, macro: str, item, merge: bool = True) -> tuple[str, frozenset]:
+        """A macro of partials/`partial` applied to `item`, and the keys it read (the templates its module loaded
+        included); `merge`: the page rendering now read them too."""
+        if partial not in self._modules:   # made once per build: what loading it read, every fragment read
+            self.recorder.start()
+            try:
+                module = self.env.get_template(f"partials/{partial}").make_module(self.context)
+            finally:
+                loaded = self.recorder.stop(merge=False)
+            self._modules[partial] = (module, loaded)
+        module, loaded = self._modules[partial]
         self.recorder.start()
+        self.recorder.add(loaded)
         try:
-            html = str(getattr(self._modules[partial], macro)(item))
+            html = str(getattr(module, macro)(item))
         except Exception:  # as Template.render does: the traceback then gives template lines, not Python's
-            self.recorder.stop()
+            self.recorder.stop(merge)
             self.env.handle_exception()
-        return html, self.recorder.stop()
+        return html, self.recorder.stop(merge)
 
 
 def split_pieces(html: str, marker_citations: list[int]) -> list:

@@ -65,6 +65,9 @@ class Stages:
         renderer = Renderer(site, env, names, preview, self.fragments(), self.fact_digests(), self.keeps)
         data = facts_json(site, self.fact_lines(renderer.digests))   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
+        error = renderer.fragments_first()     # a page can be reused only once the fragments it shows are known
+        if error:
+            return Output(errors=[error])
         reused = self.reusable(planned, renderer.digests)
         rendered, errors = renderer.render([p for p in planned if p.path not in reused])
         if errors:

@@ -200,19 +200,18 @@ class Renderer:
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
                               self.digests if record else ByIdentity())
+        if record:  # what templates and fragments are worth, for the keys pages read of them
+            self.digests.templates = env.sources
+            self.digests.outputs = {"fact-html": self.made.fact_output, "topic-line": self.made.topic_output}
         self.markers = MarkerTemplate(env)
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
-        parallel=True) is rendered by two processes, each taking half the facts, then half the pages."""
-        facts = self.site.facts()
+        parallel=True) is rendered by two processes, each taking half the pages (fragments_first: the facts)."""
         if parallel is None:  # a few pages after an edit are not worth a second process
-            parallel = len(todo) > 20 and len(facts) >= self.PARALLEL_FROM_FACTS
+            parallel = len(todo) > 20 and len(self.site.facts()) >= self.PARALLEL_FROM_FACTS
         if not parallel or len(todo) < 2 or not can_fork():
             return self.render_all(todo)
-        error = self.fragments_in_two(facts)
-        if error:
-            return {}, [error]
         mine, theirs = split_work(todo, self.look)
         other = start_forked(self.render_all, theirs)
         out, errors = self.render_all(mine)
@@ -230,11 +229,17 @@ class Renderer:
                 return out, [template_error(exc, self.env)]
         return out, []
 
-    def fragments_in_two(self, facts: list) -> Error | None:
-        """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
+    def fragments_first(self) -> Error | None:
+        """The facts' fragments not kept from an earlier build, rendered before any page is checked or rendered:
+        when there are many, half by a forked process, handed back; a template error if any. A few are left to
+        be rendered where they are needed."""
+        facts = self.made.stale(self.site.facts())
+        if len(facts) < self.PARALLEL_FROM_FACTS or not can_fork():
+            return None
+
         def portable(some: list) -> list:
             try:
-                return [self.made.portable(f) for f in some]
+                return [self.made.fact_entry(f) for f in some]
             except Exception as exc:
                 return [template_error(exc, self.env)]
 

@@ -3,9 +3,9 @@
 `Reuse` runs the same stages as a one-off build (pipeline.Stages) and adds memory between builds:
 - load reads again only the topic files whose text changed (and, inside one, only the facts that changed);
 - resolve_citations looks up each quote by the hash of its article and the quote itself;
-- render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
-  templates, static files and settings are the same; fragments and facts.json lines likewise, by the hash of the
-  fact they show;
+- render reuses a page when every key it read while rendering (deps.py), the templates it loaded and the output
+  of the fragments it shows included, hashes the same in the new site, and the interface text, static files and
+  settings are the same; fragments and facts.json lines likewise, by the hash of the fact they show;
 - the link check reads again only files whose bytes changed (links.LinkIndex);
 - write brings the spare folder (the site before last) up to date and swaps it in.
 Each table is replaced by what the latest build used, so memory stays flat however long the preview runs.
@@ -19,6 +19,7 @@ from .citations import resolve_citations
 from .deps import Kept
 from .facts_json import fact_line
 from .fragments import FragmentStore
+from .i18n import CATALOG
 from .links import LinkIndex
 from .load import load
 from .model import Error, Site
@@ -33,7 +34,7 @@ class Reuse(Stages):
     def __init__(self):
         self.topics: dict = {}          # topic file -> the Topic last read from it
         self.quotes: dict = {}          # (article hash, quote) -> (start, end, line)
-        self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
+        self.inputs: tuple | None = None    # interface text, static names, settings: what every page depends on
         self.env = None
         self.pages: dict[str, tuple[bytes, bytes, frozenset]] = {}   # path -> (page hash, html, the keys it read)
         self.read: dict[tuple, object] = {}     # each key some page read -> what it was worth then
@@ -59,10 +60,14 @@ class Reuse(Stages):
         return errors
 
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
-        inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
+        sources = template_hashes(site.root / "templates")
+        inputs = (sources.get(CATALOG), tuple(sorted(assets.items())), preview, site.config)
         if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused (the
-            self.inputs, self.env = inputs, make_env(site.root / "templates")    # facts.json lines are not rendered)
+            self.inputs, self.env = inputs, None    # facts.json lines are not rendered)
             self.pages, self.read, self.readers, self.store = {}, {}, {}, FragmentStore()
+        if self.env is None or sources != self.env.sources:    # pages and fragments read templates as keys
+            self.env = make_env(site.root / "templates")
+            self.env.sources = sources
         return self.env
 
     def links(self) -> LinkIndex:
@@ -134,9 +139,8 @@ def page_digest(page, digests) -> bytes:
     return digests.value((page.path, page.template, page.title, page.description, page.in_sitemap, page.context))
 
 
-def folder_digest(folder: Path) -> str:
-    """A hash of every file under `folder`, names and contents."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+def template_hashes(folder: Path) -> dict[str, bytes]:
+    """Each file under `folder` by its name as templates load it, with the hash of its contents."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return {path.relative_to(folder).as_posix(): hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            for path in files}
