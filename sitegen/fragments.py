@@ -33,6 +33,20 @@ class FragmentStore:
     # fact hash -> (pieces: str, int (marker), None (topic); record; hash of the pieces)
     facts: dict[bytes, tuple[list, dict, bytes | None]] = field(default_factory=dict)
     quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
+    fact_reads: dict = field(default_factory=dict)  # each key a kept fact fragment read -> its digest in them all
+
+    def settle(self, digests: Digests) -> None:
+        """Drop the fact fragments that read a key now worth something else. Every kept fragment then holds in
+        this build without checking each one's record: a few hundred keys are looked at, not 10,000 records."""
+        changed = {key for key, then in self.fact_reads.items() if digests.of(key) != then}
+        if changed:
+            self.facts = {k: v for k, v in self.facts.items() if changed.isdisjoint(v[1])}
+            self.fact_reads.update((key, digests.of(key)) for key in changed)
+
+    def keep_fact(self, key, entry: tuple[list, dict, bytes | None]) -> None:
+        """A fact fragment rendered in this build: what it read is worth now what settle() left in fact_reads."""
+        self.facts[key] = entry
+        self.fact_reads.update(entry[1])
 
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
@@ -41,6 +55,7 @@ class FragmentStore:
         if len(self.facts) > 2 * len(facts) + 50:
             live = {digests.whole(f) for f in facts}
             self.facts = {k: v for k, v in self.facts.items() if k in live}
+            self.fact_reads = {key: then for entry in self.facts.values() for key, then in entry[1].items()}
         if len(self.quotes) > 4 * len(cites) + 50:
             live = {digests.value(c) for c in cites}
             self.quotes = {k: v for k, v in self.quotes.items() if k[1] in live}
@@ -74,7 +89,7 @@ class Fragments:
         self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC))
         self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
         self._modules: dict[str, tuple[object, frozenset]] = {}   # partial -> its module, the templates it loaded
-        self._checked: dict = {}        # fact hash -> its entry, checked or rendered in this build
+        store.settle(digests)   # the fact fragments kept from here on hold in this build
         self._cited: list[Citation] = []
 
     def _url(self, target) -> Markup:
@@ -92,36 +107,25 @@ class Fragments:
         citation in fact.all_citations(), and None for the topic line), its record and the hash of the pieces.
         Rendered apart: the page showing it reads its output, ("fact-html", id)."""
         key = self.digests.whole(fact)
-        entry = self._checked.get(key)
+        entry = self.store.facts.get(key)
         if entry is None:
-            entry = self.store.facts.get(key)
-            if entry is None or not self.digests.still(entry[1]):
-                self._cited = []
-                html, deps = self._render("fact.html", "fact", fact, merge=False)
-                deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
-                index = {id(c): i for i, c in enumerate(fact.all_citations())}
-                pieces = split_pieces(html, [index[id(c)] for c in self._cited])
-                entry = self.store.facts[key] = (pieces, self.digests.record(deps), self.digests.output(pieces))
-            self._checked[key] = entry
+            self._cited = []
+            html, deps = self._render("fact.html", "fact", fact, merge=False)
+            deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
+            index = {id(c): i for i, c in enumerate(fact.all_citations())}
+            pieces = split_pieces(html, [index[id(c)] for c in self._cited])
+            entry = (pieces, self.digests.record(deps), self.digests.output(pieces))
+            self.store.keep_fact(key, entry)
         return entry
 
     def stale(self, facts: list) -> list:
         """The facts whose fragment is not kept from an earlier build (or rendered already in this one)."""
-        whole, checked, stored, still = self.digests.whole, self._checked, self.store.facts, self.digests.still
-        out = []
-        for fact in facts:
-            key = whole(fact)
-            if key not in checked:
-                entry = stored.get(key)
-                if entry is None or not still(entry[1]):
-                    out.append(fact)
-                else:
-                    checked[key] = entry
-        return out
+        whole, stored = self.digests.whole, self.store.facts
+        return [fact for fact in facts if whole(fact) not in stored]
 
     def adopt(self, fact: Fact, entry: tuple[list, dict, bytes | None]) -> None:
         """Keep a fact's fragment rendered by another process (fact_entry there: plain data)."""
-        self.store.facts[self.digests.whole(fact)] = self._checked[self.digests.whole(fact)] = entry
+        self.store.keep_fact(self.digests.whole(fact), entry)
 
     def fact_output(self, ident: str):
         """What ("fact-html", ident) is worth now: the hash of the fact's fragment, rendered if need be."""

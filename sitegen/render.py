@@ -198,10 +198,11 @@ class Renderer:
         self.digests = Digests(site, self.look.tables, kept)
         self.shared = shared_context(site, self.look, preview, self.recorder)
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
+        if record:  # what the templates are worth, for the keys pages and fragments read of them
+            self.digests.templates = env.sources
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
                               self.digests if record else ByIdentity())
-        if record:  # what templates and fragments are worth, for the keys pages read of them
-            self.digests.templates = env.sources
+        if record:  # and the fragments' output, for the keys pages read of them
             self.digests.outputs = {"fact-html": self.made.fact_output, "topic-line": self.made.topic_output}
         self.markers = MarkerTemplate(env)
 
