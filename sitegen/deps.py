@@ -77,11 +77,12 @@ class Recorder:
             self._open[-1].update(keys)
 
     def read(self, obj, name) -> None:
-        """An attribute (or item) of a model object was read."""
+        """An attribute (or item) of a model object was read. (Templates read hundreds of thousands: the key
+        is made here, without identity().)"""
         if self._open:
-            ident = identity(obj)
-            if ident is not None:
-                self._open[-1].add(ident + (None if ident[0] in WHOLE else name,))
+            kind = KINDS.get(obj.__class__)
+            if kind is not None:
+                self._open[-1].add((kind, "" if kind == "site" else obj.id, None if kind in WHOLE else name))
 
     def whole(self, obj) -> None:
         """Everything of a model object was read (a fact placed on a page)."""
@@ -110,14 +111,14 @@ class RecordingEnvironment(jinja2.Environment):
         return super().select_template(names, parent, globals)
 
     def getattr(self, obj, attribute):
-        if self.recorder is not None:
+        if self.recorder is not None and obj.__class__ in KINDS:
             self.recorder.read(obj, attribute)
-        return super().getattr(obj, attribute)
+        return jinja2.Environment.getattr(self, obj, attribute)
 
     def getitem(self, obj, argument):
-        if self.recorder is not None and isinstance(argument, str):
+        if self.recorder is not None and obj.__class__ in KINDS and isinstance(argument, str):
             self.recorder.read(obj, argument)
-        return super().getitem(obj, argument)
+        return jinja2.Environment.getitem(self, obj, argument)
 
 
 def template_key(name: str) -> tuple:
@@ -266,9 +267,9 @@ class Digests:
     def value(self, value) -> bytes:
         return _hash(self.canon(value))
 
-    def output(self, rendered) -> bytes:
-        """The hash of a fragment's output (a string, or a list of strings and numbers)."""
-        return _hash(rendered)
+    def output(self, html: str) -> bytes:
+        """The hash of a fragment's output (its text as it is: repr() of Arabic text costs 20 times more)."""
+        return hashlib.blake2b(html.encode("utf-8"), digest_size=DIGEST_SIZE).digest()
 
     def _digest(self, canon) -> bytes:
         """The hash of a canonical value a key names; taken from the last build when an equal value was hashed

@@ -73,7 +73,7 @@ class ByIdentity:
     def record(self, keys) -> dict:
         return {}
 
-    def output(self, pieces) -> None:
+    def output(self, html: str) -> None:
         return None
 
     def still(self, record: dict) -> bool:
@@ -113,8 +113,8 @@ class Fragments:
             html, deps = self._render("fact.html", "fact", fact, merge=False)
             deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
             index = {id(c): i for i, c in enumerate(fact.all_citations())}
-            pieces = split_pieces(html, [index[id(c)] for c in self._cited])
-            entry = (pieces, self.digests.record(deps), self.digests.output(pieces))
+            cited = [index[id(c)] for c in self._cited]
+            entry = (split_pieces(html, cited), self.digests.record(deps), self.digests.output(f"{html}\0{cited}"))
             self.store.keep_fact(key, entry)
         return entry
 
