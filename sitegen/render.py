@@ -213,6 +213,9 @@ class Renderer:
             parallel = len(todo) > 20 and len(self.site.facts()) >= self.PARALLEL_FROM_FACTS
         if not parallel or len(todo) < 2 or not can_fork():
             return self.render_all(todo)
+        error = self.fragments_first(parallel=True)
+        if error:
+            return {}, [error]
         mine, theirs = split_work(todo, self.look)
         other = start_forked(self.render_all, theirs)
         out, errors = self.render_all(mine)
@@ -230,12 +233,14 @@ class Renderer:
                 return out, [template_error(exc, self.env)]
         return out, []
 
-    def fragments_first(self) -> Error | None:
+    def fragments_first(self, parallel: bool | None = None) -> Error | None:
         """The facts' fragments not kept from an earlier build, rendered before any page is checked or rendered:
-        when there are many, half by a forked process, handed back; a template error if any. A few are left to
-        be rendered where they are needed."""
+        when there are many (or `parallel`), half by a forked process, handed back; a template error if any.
+        A few are left to be rendered where they are needed."""
         facts = self.made.stale(self.site.facts())
-        if len(facts) < self.PARALLEL_FROM_FACTS or not can_fork():
+        if parallel is None:
+            parallel = len(facts) >= self.PARALLEL_FROM_FACTS
+        if not parallel or len(facts) < 2 or not can_fork():
             return None
 
         def portable(some: list) -> list:
