@@ -224,10 +224,6 @@ class Digests:
 
     def _compute(self, key: tuple):
         kind, ident, name = key
-        if kind == "template":
-            return self.templates.get(ident, MISSING)
-        if kind in self.outputs:
-            return self.outputs[kind](ident)
         if kind == "look":
             table = self.tables.get(ident)
             if table is None:
@@ -236,8 +232,10 @@ class Digests:
                 return self._digest(self.canon(table))
             return self.plain_or_hash(table[name]) if name in table else MISSING
         obj = self.objects.get((kind, ident))
-        if obj is None:
-            return MISSING
+        if obj is None:     # a template, a fragment's output, or an object no longer in the site
+            if kind in self.outputs:
+                return self.outputs[kind](ident)
+            return self.templates.get(ident, MISSING) if kind == "template" else MISSING
         if name is None:
             return self.whole(obj)
         value = getattr(obj, name, MISSING)

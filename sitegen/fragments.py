@@ -90,6 +90,7 @@ class Fragments:
         self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
         self._modules: dict[str, tuple[object, frozenset]] = {}   # partial -> its module, the templates it loaded
         store.settle(digests)   # the fact fragments kept from here on hold in this build
+        self._outputs: dict[str, bytes] = {}    # fact id -> the hash of its kept fragment (stale())
         self._cited: list[Citation] = []
 
     def _url(self, target) -> Markup:
@@ -119,9 +120,17 @@ class Fragments:
         return entry
 
     def stale(self, facts: list) -> list:
-        """The facts whose fragment is not kept from an earlier build (or rendered already in this one)."""
-        whole, stored = self.digests.whole, self.store.facts
-        return [fact for fact in facts if whole(fact) not in stored]
+        """The facts whose fragment is not kept from an earlier build (or rendered already in this one); the
+        output of those kept is noted by fact id, for the pages' ("fact-html", id) keys."""
+        whole, stored, outputs = self.digests.whole, self.store.facts, self._outputs
+        out = []
+        for fact in facts:
+            entry = stored.get(whole(fact))
+            if entry is None:
+                out.append(fact)
+            else:
+                outputs[fact.id] = entry[2]
+        return out
 
     def adopt(self, fact: Fact, entry: tuple[list, dict, bytes | None]) -> None:
         """Keep a fact's fragment rendered by another process (fact_entry there: plain data)."""
@@ -129,6 +138,9 @@ class Fragments:
 
     def fact_output(self, ident: str):
         """What ("fact-html", ident) is worth now: the hash of the fact's fragment, rendered if need be."""
+        found = self._outputs.get(ident)
+        if found is not None:
+            return found
         fact = self.digests.objects.get(("fact", ident))
         if fact is None:
             return MISSING
