@@ -4,6 +4,11 @@ Templates reach the model through Jinja's attribute and item lookups and through
 `RecordingEnvironment` and the `Tracked*` tables note each read as a key, (kind, id, attribute), on the `Recorder`.
 `Digests` turns a key into a hash of what it names in one build's site. A page (or fragment) rendered in one build is
 still right in the next if every key it read hashes the same there: nothing is declared by hand.
+
+Templates are read like data: each one loaded is a key, ("template", name), worth the hash of its file. A page that
+shows a fact's fragment reads the fragment's output, ("fact-html", id), not what made it: after a template edit the
+fragments are rendered again, and a page whose fragments came out the same, and whose own templates did not change,
+is kept (early cutoff, as build systems such as Shake and Salsa do).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import PurePath
 from typing import Iterator
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from .model import Entity, Fact, Page, Site, Source, Topic
 
@@ -23,6 +29,7 @@ KINDS = {Fact: "fact", Entity: "entity", Topic: "topic", Source: "source", Page:
 WHOLE = {"entity", "source"}
 PLAIN = (str, int, type(None))     # values a key's record holds as they are: comparing them is cheaper than hashing
 MISSING = ("missing",)      # what a key that names nothing is worth: equal to no value, hash or string
+UNKNOWN = ("unknown",)      # what a fragment that failed to render is worth: the pages showing it render again
 
 
 class _Ids:
@@ -52,9 +59,11 @@ class Recorder:
     def start(self) -> None:
         self._open.append(set())
 
-    def stop(self) -> frozenset:
+    def stop(self, merge: bool = True) -> frozenset:
+        """The keys read since the matching start(); `merge`: the page showing what was rendered read them too
+        (not when the page reads the fragment's output instead, or for a module kept for the whole build)."""
         keys = frozenset(self._open.pop())
-        if self._open:  # what a fragment read, the page showing it read too
+        if merge and self._open:
             self._open[-1].update(keys)
         return keys
 
@@ -68,11 +77,12 @@ class Recorder:
             self._open[-1].update(keys)
 
     def read(self, obj, name) -> None:
-        """An attribute (or item) of a model object was read."""
+        """An attribute (or item) of a model object was read. (Templates read hundreds of thousands: the key
+        is made here, without identity().)"""
         if self._open:
-            ident = identity(obj)
-            if ident is not None:
-                self._open[-1].add(ident + (None if ident[0] in WHOLE else name,))
+            kind = KINDS.get(obj.__class__)
+            if kind is not None:
+                self._open[-1].add((kind, "" if kind == "site" else obj.id, None if kind in WHOLE else name))
 
     def whole(self, obj) -> None:
         """Everything of a model object was read (a fact placed on a page)."""
@@ -83,18 +93,40 @@ class Recorder:
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """Jinja compiles `a.b` and `a[b]` to these two methods: the one place every template read passes."""
+    """Jinja compiles `a.b` and `a[b]` to these two methods: the one place every template read passes; and every
+    {% extends %}, {% include %} and {% import %} to get_template or select_template."""
     recorder: Recorder | None = None
+    sources: dict[str, bytes] = {}     # template name -> hash of its file, as this environment loads them
+
+    def get_template(self, name, parent=None, globals=None):
+        if self.recorder is not None and isinstance(name, str):
+            self.recorder.note(template_key(self.join_path(name, parent) if parent is not None else name))
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names, parent=None, globals=None):
+        if self.recorder is not None and isinstance(names, (list, tuple)):  # each tried: one appearing counts too
+            for name in names:
+                if isinstance(name, str):
+                    self.recorder.note(template_key(self.join_path(name, parent) if parent is not None else name))
+        return super().select_template(names, parent, globals)
 
     def getattr(self, obj, attribute):
-        if self.recorder is not None:
+        if self.recorder is not None and obj.__class__ in KINDS:
             self.recorder.read(obj, attribute)
-        return super().getattr(obj, attribute)
+        return jinja2.Environment.getattr(self, obj, attribute)
 
     def getitem(self, obj, argument):
-        if self.recorder is not None and isinstance(argument, str):
+        if self.recorder is not None and obj.__class__ in KINDS and isinstance(argument, str):
             self.recorder.read(obj, argument)
-        return super().getitem(obj, argument)
+        return jinja2.Environment.getitem(self, obj, argument)
+
+
+def template_key(name: str) -> tuple:
+    """("template", name as the loader finds it, None): "partials//x.html" and "partials/x.html" are one file."""
+    try:
+        return ("template", "/".join(split_template_path(name)), None)
+    except jinja2.TemplateNotFound:     # a name going outside the folder: loading it fails anyway
+        return ("template", name, None)
 
 
 class TrackedMap:
@@ -190,6 +222,8 @@ class Digests:
         self._canon: dict[int, tuple] = {}         # id(citation, variant, date...) -> canon, for this build
         self.values_before = kept.values
         self.values: dict[int, tuple] = {}         # id(citation...) -> (it, its hash), for this build
+        self.templates: dict[str, bytes] = {}      # template name -> hash of its file
+        self.outputs: dict[str, object] = {}       # kind -> the hash of a fragment's output by id (fragments.py)
 
     def of(self, key: tuple):
         """What the key names now, as a hash, or the value itself when it is a plain string or number (comparing
@@ -209,8 +243,10 @@ class Digests:
                 return self._digest(self.canon(table))
             return self.plain_or_hash(table[name]) if name in table else MISSING
         obj = self.objects.get((kind, ident))
-        if obj is None:
-            return MISSING
+        if obj is None:     # a template, a fragment's output, or an object no longer in the site
+            if kind in self.outputs:
+                return self.outputs[kind](ident)
+            return self.templates.get(ident, MISSING) if kind == "template" else MISSING
         if name is None:
             return self.whole(obj)
         value = getattr(obj, name, MISSING)
@@ -263,6 +299,10 @@ class Digests:
                 self.values[id(value)] = found
             return found[1]
         return _hash(self.canon(value))
+
+    def output(self, html: str) -> bytes:
+        """The hash of a fragment's output (its text as it is: repr() of Arabic text costs 20 times more)."""
+        return hashlib.blake2b(html.encode("utf-8"), digest_size=DIGEST_SIZE).digest()
 
     def _digest(self, canon) -> bytes:
         """The hash of a canonical value a key names; taken from the last build when an equal value was hashed

@@ -7,6 +7,8 @@ that mix topics, a line naming its topic. A fragment keeps tokens for those thre
 
 Fragments are stored by the hash of what they show (the fact, the citation) with the keys they read while
 rendering (deps.py), so the preview keeps them from one build to the next exactly while they are still right.
+A page showing a fact, or a topic line, reads the fragment's output (("fact-html", id), ("topic-line", id)), not
+what the fragment read: a template edit that leaves every fragment as it was leaves the pages as they were.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from .deps import Digests, Recorder
+from .deps import MISSING, UNKNOWN, Digests, Recorder
 from .model import Citation, Fact
 from .urls import page_url
 
@@ -29,12 +31,27 @@ MARKER = "<\x00marker>"   # the next citation marker of the fact, numbered by th
 @dataclass
 class FragmentStore:
     """Rendered fragments by content hash, each with the record of what it read: {key: digest}."""
-    facts: dict[bytes, tuple[list, dict]] = field(default_factory=dict)   # pieces: str, int (marker), None (topic)
+    # fact hash -> (pieces: str, int (marker), None (topic); record; hash of the pieces)
+    facts: dict[bytes, tuple[list, dict, bytes | None]] = field(default_factory=dict)
     quotes: dict[tuple, tuple[str, dict]] = field(default_factory=dict)     # a quote and a note per citation
     # page path -> (the hash of its references, record, the list's bytes: a view into the page as written)
     lists: dict[str, tuple[bytes, dict, memoryview]] = field(default_factory=dict)
+    fact_reads: dict = field(default_factory=dict)  # each key a kept fact fragment read -> its digest in them all
 
     live: tuple[int, int] = (0, 0)  # how many facts and citations the site had when last counted
+
+    def settle(self, digests: Digests) -> None:
+        """Drop the fact fragments that read a key now worth something else. Every kept fragment then holds in
+        this build without checking each one's record: a few hundred keys are looked at, not 10,000 records."""
+        changed = {key for key, then in self.fact_reads.items() if digests.of(key) != then}
+        if changed:
+            self.facts = {k: v for k, v in self.facts.items() if changed.isdisjoint(v[1])}
+            self.fact_reads.update((key, digests.of(key)) for key in changed)
+
+    def keep_fact(self, key, entry: tuple[list, dict, bytes | None]) -> None:
+        """A fact fragment rendered in this build: what it read is worth now what settle() left in fact_reads."""
+        self.facts[key] = entry
+        self.fact_reads.update(entry[1])
 
     def prune(self, site, digests: Digests) -> None:
         """Once the store holds twice what the site shows, drop what no fact or citation of it has: memory stays
@@ -46,6 +63,7 @@ class FragmentStore:
             if len(self.facts) > 2 * facts_live + 50:
                 live = {digests.whole(f) for f in facts}
                 self.facts = {k: v for k, v in self.facts.items() if k in live}
+                self.fact_reads = {key: then for entry in self.facts.values() for key, then in entry[1].items()}
         if len(self.quotes) > 4 * cites_live + 50:
             cites = site.citations()
             cites_live = len(cites)
@@ -67,6 +85,9 @@ class ByIdentity:
     def record(self, keys) -> dict:
         return {}
 
+    def output(self, html: str) -> None:
+        return None
+
     def still(self, record: dict) -> bool:
         return True
 
@@ -80,7 +101,9 @@ class Fragments:
         self.context = dict(page_context, url=self._url, cite=self._cite, topic_slot=Markup(TOPIC),
                             cited_source=self._source)
         self._this_build: dict[tuple, tuple[str, frozenset]] = {}     # topic lines and source names
-        self._modules: dict[str, object] = {}
+        self._modules: dict[str, tuple[object, frozenset]] = {}   # partial -> its module, the templates it loaded
+        store.settle(digests)   # the fact fragments kept from here on hold in this build
+        self._outputs: dict[str, bytes] = {}    # fact id -> the hash of its kept fragment (stale())
         self._cited: list[Citation] = []
 
     def _url(self, target) -> Markup:
@@ -93,36 +116,60 @@ class Fragments:
         self._cited.append(citation)
         return Markup(MARKER)
 
-    def fact_pieces(self, fact: Fact) -> list:
-        """The fact's HTML split at its tokens: strings, then for each marker the index of its citation in
-        fact.all_citations(), and None for the topic line."""
+    def fact_entry(self, fact: Fact) -> tuple[list, dict, bytes | None]:
+        """The fact's fragment: its HTML split at its tokens (strings, then for each marker the index of its
+        citation in fact.all_citations(), and None for the topic line), its record and the hash of the pieces.
+        Rendered apart: the page showing it reads its output, ("fact-html", id)."""
         key = self.digests.whole(fact)
-        entry = self._valid(self.store.facts, key)
+        entry = self.store.facts.get(key)
         if entry is None:
             self._cited = []
-            html, deps = self._render("fact.html", "fact", fact)
+            html, deps = self._render("fact.html", "fact", fact, merge=False)
             deps = {key for key in deps if key[:2] != ("fact", fact.id)}   # the fact itself is the store's key
             index = {id(c): i for i, c in enumerate(fact.all_citations())}
-            entry = self.store.facts[key] = (split_pieces(html, [index[id(c)] for c in self._cited]),
-                                             self.digests.record(deps))
-        return entry[0]
+            cited = [index[id(c)] for c in self._cited]
+            entry = (split_pieces(html, cited), self.digests.record(deps), self.digests.output(f"{html}\0{cited}"))
+            self.store.keep_fact(key, entry)
+        return entry
 
-    def portable(self, fact: Fact) -> tuple[list, dict]:
-        """The fact's pieces and record, to hand from a forked process to the other (both are plain data)."""
-        self.fact_pieces(fact)
-        return self.store.facts[self.digests.whole(fact)]
+    def stale(self, facts: list) -> list:
+        """The facts whose fragment is not kept from an earlier build (or rendered already in this one); the
+        output of those kept is noted by fact id, for the pages' ("fact-html", id) keys."""
+        whole, stored, outputs = self.digests.whole, self.store.facts, self._outputs
+        out = []
+        for fact in facts:
+            entry = stored.get(whole(fact))
+            if entry is None:
+                out.append(fact)
+            else:
+                outputs[fact.id] = entry[2]
+        return out
 
-    def adopt(self, fact: Fact, entry: tuple[list, dict]) -> None:
-        """Keep a fact's pieces and record rendered by another process."""
-        self.store.facts[self.digests.whole(fact)] = entry
+    def adopt(self, fact: Fact, entry: tuple[list, dict, bytes | None]) -> None:
+        """Keep a fact's fragment rendered by another process (fact_entry there: plain data)."""
+        self.store.keep_fact(self.digests.whole(fact), entry)
+
+    def fact_output(self, ident: str):
+        """What ("fact-html", ident) is worth now: the hash of the fact's fragment, rendered if need be."""
+        found = self._outputs.get(ident)
+        if found is not None:
+            return found
+        fact = self.digests.objects.get(("fact", ident))
+        if fact is None:
+            return MISSING
+        try:
+            return self.fact_entry(fact)[2]
+        except Exception:   # the page showing it renders again, and reports the template's error
+            return UNKNOWN
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
         """The fact as one page shows it: its markers numbered by that page's references."""
         self.recorder.whole(fact)
+        self.recorder.note(("fact-html", fact.id, None))
         topic = self.topic_line(fact) if show_topic else ""
         cites = fact.all_citations()
         out = []
-        for piece in self.fact_pieces(fact):
+        for piece in self.fact_entry(fact)[0]:
             if piece.__class__ is str:
                 out.append(piece)
             elif piece is None:
@@ -132,9 +179,28 @@ class Fragments:
         return Markup(place("".join(out), page_path))
 
     def topic_line(self, fact: Fact) -> str:
+        """The line naming the fact's topic; the page reads its output, ("topic-line", topic id)."""
         self.recorder.read(fact, "topic_id")
-        return self._once(("topic", fact.topic_id), "fact.html", "topic_line",
-                          lambda: self.context["look"].topics[fact.topic_id])
+        self.recorder.note(("topic-line", fact.topic_id, None))
+        return self._topic_line(fact.topic_id)
+
+    def _topic_line(self, topic_id: str) -> str:
+        entry = self._this_build.get(("topic", topic_id))
+        if entry is None:   # rendered apart, once per build: what it read is in its output
+            self.recorder.start()
+            try:
+                topic = self.context["look"].topics[topic_id]
+            finally:
+                self.recorder.stop(merge=False)
+            entry = self._this_build[("topic", topic_id)] = self._render("fact.html", "topic_line", topic, merge=False)
+        return entry[0]
+
+    def topic_output(self, topic_id: str):
+        """What ("topic-line", topic_id) is worth now."""
+        try:
+            return self.digests.output(self._topic_line(topic_id))
+        except Exception:
+            return UNKNOWN
 
     def quote_html(self, citation: Citation) -> str:
         return self._stored(b"quote", citation, "footnotes.html", "quote")
@@ -207,17 +273,25 @@ class Fragments:
             self.recorder.add(entry[1])
         return entry[0]
 
-    def _render(self, partial: str, macro: str, item) -> tuple[str, frozenset]:
-        """A macro of partials/`partial` applied to `item`, and the keys it read."""
-        if partial not in self._modules:
-            self._modules[partial] = self.env.get_template(f"partials/{partial}").make_module(self.context)
+    def _render(self, partial: str, macro: str, item, merge: bool = True) -> tuple[str, frozenset]:
+        """A macro of partials/`partial` applied to `item`, and the keys it read (the templates its module loaded
+        included); `merge`: the page rendering now read them too."""
+        if partial not in self._modules:   # made once per build: what loading it read, every fragment read
+            self.recorder.start()
+            try:
+                module = self.env.get_template(f"partials/{partial}").make_module(self.context)
+            finally:
+                loaded = self.recorder.stop(merge=False)
+            self._modules[partial] = (module, loaded)
+        module, loaded = self._modules[partial]
         self.recorder.start()
+        self.recorder.add(loaded)
         try:
-            html = str(getattr(self._modules[partial], macro)(item))
+            html = str(getattr(module, macro)(item))
         except Exception:  # as Template.render does: the traceback then gives template lines, not Python's
-            self.recorder.stop()
+            self.recorder.stop(merge)
             self.env.handle_exception()
-        return html, self.recorder.stop()
+        return html, self.recorder.stop(merge)
 
 
 def split_pieces(html: str, marker_citations: list[int]) -> list:

@@ -80,6 +80,9 @@ class Stages:
                             self.lookup_tables(site), sink=staged.put if staged is not None else None)
         data = facts_json(site, self.topic_lines())   # first: its memory is freed before the pages'
         planned = plan_pages(site, preview)
+        error = renderer.fragments_first()     # a page can be reused only once the fragments it shows are known
+        if error:
+            return Output(errors=[error])
         reused = self.reusable(planned, renderer.digests)
         rendered, errors = renderer.render([p for p in planned if p.path not in reused])
         if errors:

@@ -86,9 +86,14 @@ class MarkerTemplate:
     def fill(self, number: str, marker_id: str, note: str) -> str:
         if self._format is None:
             tokens = {name: f"\x00{name}\x00" for name in self.FIELDS}    # escaped content never holds a NUL
-            module = self.env.get_template("partials/footnotes.html").make_module({})
-            html = str(module.marker(*map(Markup, tokens.values()))).replace("{", "{{").replace("}", "}}")
+            self.env.recorder.start()   # the templates it loads: read by every page showing a marker
+            try:
+                module = self.env.get_template("partials/footnotes.html").make_module({})
+                html = str(module.marker(*map(Markup, tokens.values()))).replace("{", "{{").replace("}", "}}")
+            finally:
+                self._reads = self.env.recorder.stop(merge=False)
             for name, token in tokens.items():
                 html = html.replace(token, "{" + name + "}")
             self._format = html
+        self.env.recorder.add(self._reads)
         return self._format.format(number=number, marker_id=marker_id, note=note)

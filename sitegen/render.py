@@ -156,19 +156,22 @@ class Renderer:
         self.digests = Digests(site, self.look.tables, kept)
         self.shared = shared_context(site, self.look, preview, self.recorder)
         self.record = record    # a one-off build keeps nothing for a next one: it notes no reads
+        if record:  # what the templates are worth, for the keys pages and fragments read of them
+            self.digests.templates = env.sources
         self.made = Fragments(env, self.shared, store if store is not None else FragmentStore(), self.recorder,
                               self.digests if record else ByIdentity())
+        if record:  # and the fragments' output, for the keys pages read of them
+            self.digests.outputs = {"fact-html": self.made.fact_output, "topic-line": self.made.topic_output}
         self.markers = MarkerTemplate(env)
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
-        parallel=True) is rendered by two processes, each taking half the facts, then half the pages."""
-        facts = self.site.facts()
+        parallel=True) is rendered by two processes, each taking half the pages (fragments_first: the facts)."""
         if parallel is None:  # a few pages after an edit are not worth a second process
-            parallel = len(todo) > 20 and len(facts) >= self.PARALLEL_FROM_FACTS
+            parallel = len(todo) > 20 and len(self.site.facts()) >= self.PARALLEL_FROM_FACTS
         if not parallel or len(todo) < 2 or not can_fork():
             return self.render_all(todo)
-        error = self.fragments_in_two(facts)
+        error = self.fragments_first(parallel=True)
         if error:
             return {}, [error]
         mine, theirs = split_work(todo, self.look)
@@ -188,11 +191,19 @@ class Renderer:
                 return out, [template_error(exc, self.env)]
         return out, []
 
-    def fragments_in_two(self, facts: list) -> Error | None:
-        """Every fact's fragments, half rendered by a forked process and handed back; a template error if any."""
+    def fragments_first(self, parallel: bool | None = None) -> Error | None:
+        """The facts' fragments not kept from an earlier build, rendered before any page is checked or rendered:
+        when there are many (or `parallel`), half by a forked process, handed back; a template error if any.
+        A few are left to be rendered where they are needed."""
+        facts = self.made.stale(self.site.facts())
+        if parallel is None:
+            parallel = len(facts) >= self.PARALLEL_FROM_FACTS
+        if not parallel or len(facts) < 2 or not can_fork():
+            return None
+
         def portable(some: list) -> list:
             try:
-                return [self.made.portable(f) for f in some]
+                return [self.made.fact_entry(f) for f in some]
             except Exception as exc:
                 return [template_error(exc, self.env)]
 

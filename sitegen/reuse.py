@@ -6,8 +6,9 @@
 - validate keeps each topic file's errors by its text and what its checks read of the rest (validate.Known);
 - resolve_citations keeps each topic's citation offsets and errors by its text and the articles' (a topic's
   key), and looks up each quote of a changed topic by the hash of its article and the quote itself;
-- render reuses a page when every key it read while rendering (deps.py) hashes the same in the new site and the
-  templates, static files and settings are the same; fragments likewise, by the hash of the fact they show, a
+- render reuses a page when every key it read while rendering (deps.py), the templates it loaded and the output
+  of the fragments it shows included, hashes the same in the new site, and the interface text, static files and
+  settings are the same; fragments likewise, by the hash of the fact they show, a
   page's reference list by its references, facts.json's lines by the topic's key, and each topic's share of the
   lookup tables while the topic and the articles are the same (tables.py);
 - the link check reads again only files whose bytes changed, and judges a page again only when it changed or a
@@ -24,6 +25,7 @@ from .citations import Articles, resolve
 from .deps import Kept
 from .facts_json import fact_line, topic_lines
 from .fragments import FragmentStore
+from .i18n import CATALOG
 from .links import LinkIndex
 from .load import load
 from .model import Error, Fact, Site, Source, Topic
@@ -48,7 +50,7 @@ class Reuse(Stages):
                                         # (article hash, quote) -> (start, end, line))
         self.lines: dict = {}           # topic key -> its facts' lines of facts.json
         self.fact_lines: dict = {}      # id(fact) -> (fact, articles, its line): the topics made last build
-        self.inputs: tuple | None = None    # templates, static names, settings: what every page depends on
+        self.inputs: tuple | None = None    # interface text, static names, settings: what every page depends on
         self.env = None
         self.pages: dict[str, tuple[bytes, bytes, frozenset]] = {}   # path -> (page hash, html, the keys it read)
         self.read: dict[tuple, object] = {}     # each key some page read -> what it was worth then
@@ -137,10 +139,14 @@ class Reuse(Stages):
         return lines_of
 
     def environment(self, site: Site, assets: dict[str, str], preview: bool):
-        inputs = (folder_digest(site.root / "templates"), tuple(sorted(assets.items())), preview, site.config)
+        sources = template_hashes(site.root / "templates")
+        inputs = (sources.get(CATALOG), tuple(sorted(assets.items())), preview, site.config)
         if inputs != self.inputs:  # anything every page depends on changed: nothing rendered is reused (the
-            self.inputs, self.env = inputs, make_env(site.root / "templates")    # facts.json lines are not rendered)
+            self.inputs, self.env = inputs, None    # facts.json lines are not rendered)
             self.pages, self.read, self.readers, self.store = {}, {}, {}, FragmentStore()
+        if self.env is None or sources != self.env.sources:    # pages and fragments read templates as keys
+            self.env = make_env(site.root / "templates")
+            self.env.sources = sources
         return self.env
 
     def links(self) -> LinkIndex:
@@ -216,9 +222,8 @@ def page_digest(page, digests) -> bytes:
     return digests.value((page.path, page.template, page.title, page.description, page.in_sitemap, page.context))
 
 
-def folder_digest(folder: Path) -> str:
-    """A hash of every file under `folder`, names and contents."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+def template_hashes(folder: Path) -> dict[str, bytes]:
+    """Each file under `folder` by its name as templates load it, with the hash of its contents."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return {path.relative_to(folder).as_posix(): hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            for path in files}

@@ -9,6 +9,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -35,6 +36,17 @@ WORDS = ["اقترحت", "روسيا", "الرحلات", "السفارة", "ال
 DATES = [None, "2022", "2025", "2025-02", "2025-02-27", "2025-03-01", {"value": "2025-02-28", "inferred": "استنتاج."}]
 ENTITY_READS = "<p class=\"count\">{{ look.topics[entity.topic_id].facts|length }}</p>\n{% endblock %}"
 DARCHIEV = 'name: "ألكسندر دارشييف"'
+# Template edits, each made or undone: (template, text, what it becomes). Fragments and pages read templates as
+# keys, and pages read a fragment's output: each edit must re-render exactly what it changes.
+TEMPLATE_EDITS = {
+    "fact comment": ("partials/fact.html", '<article class="fact"', '{# a note #}<article class="fact"'),
+    "fact class": ("partials/fact.html", '<article class="fact"', '<article class="fact edited"'),
+    "fact reads more": ("partials/fact.html", "</article>", "<i>{{ look.topics[f.topic_id].facts|length }}</i></article>"),
+    "topic line": ("partials/fact.html", '<p class="fact-meta"><span>{{ _("Topic:") }}',
+                   '<p class="fact-meta topic"><span>{{ _("Topic:") }}'),
+    "dates": ("partials/citation.html", '<time datetime=', '<time class="d" datetime='),
+    "optional part": ("entity.html", "{{ references() }}", '{% include "partials/extra.html" ignore missing %}{{ references() }}'),
+}
 
 
 def fact(ident: str, text: str, quote: int, date=None, entities=()) -> dict:
@@ -212,6 +224,24 @@ class Editing(RuleBasedStateMachine):
         elif not on and ENTITY_READS in text:
             path.write_text(text.replace(ENTITY_READS, "{% endblock %}"), encoding="utf-8")
 
+    @rule(edit=st.sampled_from(sorted(TEMPLATE_EDITS)), on=st.booleans())
+    def edit_template(self, edit, on):
+        """Template edits that change nothing a reader sees, a fragment's output, or what a fragment reads."""
+        name, text, edited = TEMPLATE_EDITS[edit]
+        if on:
+            self.edit(f"templates/{name}", text, edited)
+        else:
+            self.edit(f"templates/{name}", edited, text)
+
+    @rule(content=st.sampled_from([None, "<p>{{ entity.name }}</p>", "<p>{{ entity.kind }}</p>"]))
+    def optional_partial(self, content):
+        """A template that appears, changes and goes away, which entity.html may include if it is there."""
+        path = self.root / "templates/partials/extra.html"
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(content, encoding="utf-8")
+
     @rule(size=st.sampled_from([None, 1, 2]))
     def timeline_pages(self, size):
         path = self.root / "site.yaml"
@@ -290,3 +320,29 @@ def test_the_preview_reports_errors_another_files_edit_makes_and_drops_them_once
         replace_in(root / rel, new, old)
         preview.rebuild([rel])
         assert preview.errors == []
+
+
+@pytest.mark.parametrize("edit", sorted(TEMPLATE_EDITS))
+def test_a_template_edit_renders_again_what_it_changes(project, tmp_path, edit):
+    """Each template edit, made then undone, gives the cold build's output; a comment re-renders no page."""
+    root, out, cold_out, reuse = project("basic"), tmp_path / "preview", tmp_path / "cold", Reuse()
+    assert build(root, out, URL, preview=True, stages=reuse).ok
+    name, text, edited = TEMPLATE_EDITS[edit]
+    steps = [(name, text, edited), ("partials/extra.html", None, "<p>{{ entity.name }}</p>"),
+             ("partials/extra.html", "<p>{{ entity.name }}</p>", None), (name, edited, text)]
+    for template, old, new in steps:
+        path = root / "templates" / template
+        if old is None:
+            path.write_text(new, encoding="utf-8")
+        elif new is None:
+            path.unlink()
+        else:
+            path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        report = build(root, out, URL, preview=True, stages=reuse)
+        shutil.rmtree(cold_out, ignore_errors=True)
+        cold = build(root, cold_out, URL, preview=True)
+        assert report.ok and cold.ok, report.errors + cold.errors
+        fresh = tree(cold_out)
+        assert [p for p in fresh if tree(out).get(p) != fresh[p]] == [], f"stale after {template}: {old} -> {new}"
+        if edit == "fact comment" and template == name:
+            assert report.rendered == 0, "a comment in a fragment's template rendered pages again"
