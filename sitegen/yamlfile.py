@@ -186,12 +186,12 @@ _DEEP = re.compile(r"[\[{][^\]}]*[\[{]|^[ \t?:-]{200,}", re.MULTILINE)
 
 
 def _load(text: str, events: bool):
-    """Plain content goes through libyaml's events; anything unusual (an anchor, a control character, deep
-    nesting, a document libyaml rejects) through the pure-Python loader, whose checks and messages are the
-    reference."""
+    """Plain content goes through libyaml's events; anything unusual (an anchor, a control character, a byte
+    order mark, which libyaml takes for the start of a stream anywhere, deep nesting, a document libyaml rejects)
+    through the pure-Python loader, whose checks and messages are the reference."""
     deep = _DEEP.search(text)
-    if (events and hasattr(yaml, "CSafeLoader") and "&" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text)
-            and not deep):
+    if (events and hasattr(yaml, "CSafeLoader") and "&" not in text and "\ufeff" not in text
+            and not yaml.reader.Reader.NON_PRINTABLE.search(text) and not deep):
         try:
             return _from_events(text)
         except (yaml.YAMLError, _Unusual):
