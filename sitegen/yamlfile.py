@@ -185,12 +185,16 @@ def _scalar(event: yaml.ScalarEvent):
 _DEEP = re.compile(r"[\[{][^\]}]*[\[{]|^[ \t?:-]{200,}", re.MULTILINE)
 
 
+_OTHERWISE = re.compile("[&\t\r\ufeff]")
+
+
 def _load(text: str, events: bool):
-    """Plain content goes through libyaml's events; anything unusual (an anchor, a control character, a byte
-    order mark, which libyaml takes for the start of a stream anywhere, deep nesting, a document libyaml rejects)
-    through the pure-Python loader, whose checks and messages are the reference."""
+    """Plain content goes through libyaml's events; anything unusual (an anchor, a control character, deep
+    nesting, a document libyaml rejects) and what libyaml reads otherwise than the reference (a tab or a carriage
+    return, which it lets pass where PyYAML does not; a byte order mark, which it takes for the start of a stream
+    anywhere) through the pure-Python loader, whose checks and messages are the reference."""
     deep = _DEEP.search(text)
-    if (events and hasattr(yaml, "CSafeLoader") and "&" not in text and "\ufeff" not in text
+    if (events and hasattr(yaml, "CSafeLoader") and not _OTHERWISE.search(text)
             and not yaml.reader.Reader.NON_PRINTABLE.search(text) and not deep):
         try:
             return _from_events(text)
