@@ -54,8 +54,9 @@ class Catalog:
 
 def _table(data: bytes | None, cache: str | None) -> tuple[dict, list, str, list]:
     """The catalog's messages, its plural forms, the gettext expression that picks one for a number, and the
-    names of the months (as a date writes them), as Babel reads them from CLDR. Kept beside Jinja's compiled templates by the hash of the catalog and of Babel's
-    version: importing Babel and loading its Arabic data is a third of the real site's build."""
+    names of the months (as a date writes them), as Babel reads them from CLDR. Kept beside Jinja's compiled
+    templates by the hash of the catalog and of Babel's version: importing Babel and loading its Arabic data is a
+    third of the real site's build."""
     stored = None
     if cache is not None:
         stamp = importlib.util.find_spec("babel").origin

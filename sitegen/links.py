@@ -37,8 +37,9 @@ class LinkIndex:
     """The internal-link check. With keep (the preview's builds) it remembers each file's links and ids and the
     verdict on each page: a file whose bytes did not change is not read again, and a page is judged again only
     when it changed or a file it links to came, went or has other ids. Correct by construction: a link's meaning
-    depends only on the page it is on, its verdict only on that page and whether its targets exist with their ids. Without keep (a one-off build) nothing is held longer
-    than needed: the ids of every page, then one page's links at a time."""
+    depends only on the page it is on, its verdict only on that page and whether its targets exist with their
+    ids. Without keep (a one-off build) nothing is held longer than needed: the ids of every page, then one page's
+    links at a time."""
 
     def __init__(self, keep: bool = False):
         self.keep = keep

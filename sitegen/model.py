@@ -178,6 +178,11 @@ class Topic:
     def path(self) -> str:
         return path_of("topic", id=self.id)
 
+    def markdown_fields(self) -> list[tuple[str, Where]]:
+        """The topic file's Markdown: its summary, each fact's text and each version's, at its item's line."""
+        fields = [(self.summary, self.where)] + [(f.text, f.where) for f in self.facts]
+        return fields + [(v.text, v.where) for f in self.facts for v in f.variants]
+
 
 @dataclass
 class Source:
@@ -260,10 +265,9 @@ class Site:
     def citations(self) -> list[Citation]:
         return [c for item in self.facts() + self.entities() for c in item.all_citations()]
 
-    def markdown_fields(self) -> list[tuple[str, Where]]:
-        """Every text an editor writes in Markdown, with where: a page's body from the line it starts on; a
-        field of a YAML file at its item's line."""
-        fields = [(self.config.intro, self.config.at("intro"))] + [(t.summary, t.where) for t in self.topics]
-        facts = self.facts()
-        fields += [(f.text, f.where) for f in facts] + [(v.text, v.where) for f in facts for v in f.variants]
+    def markdown_fields(self, topics: bool = True) -> list[tuple[str, Where]]:
+        """Every text an editor writes in Markdown (`topics`: those of topic files too), with where: a page's
+        body from the line it starts on; a field of a YAML file at its item's line."""
+        fields = [(self.config.intro, self.config.at("intro"))]
+        fields += [field for t in self.topics for field in t.markdown_fields()] if topics else []
         return fields + [(p.body, Where(p.where.path, p.body_line)) for p in self.pages]

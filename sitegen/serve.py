@@ -431,14 +431,14 @@ class ReloadSocket(WebSocketHandler):
         return self.listening.accepts_origin(origin, self.request.headers.get("Host", ""))
 
     def on_message(self, message: str | bytes) -> None:
-        command = command_of(message)
-        if command is None:
+        data = message_of(message)
+        if data is None:
             self.close(1003 if isinstance(message, bytes) else 1007, "not a livereload message")
-        elif command == "hello":
+        elif data["command"] == "hello":
             self.write_message(HELLO)
-        elif command == "info":     # the handshake is over: this page is reloaded after each build
+        elif data["command"] == "info":     # the handshake is over: this page is reloaded after each build
             self.preview.pages.add(self)
-            shown = shown_build(message)
+            shown = shown_build(data)
             if shown is not None and shown < self.preview.build:   # a build ended before we listened
                 self.reload(self.preview.build)
 
@@ -484,24 +484,23 @@ class InjectPreview(web.OutputTransform):
         return status_code, headers, chunk
 
 
-def shown_build(message: str) -> int | None:
+def shown_build(data: dict) -> int | None:
     """The build a page says it shows, in livereload's info message (shown.js, as a plugin's data)."""
-    plugins = json.loads(message).get("plugins")     # command_of has read it as a JSON object
+    plugins = data.get("plugins")
     mine = plugins.get("sitegen-shown-build") if isinstance(plugins, dict) else None
     build = mine.get("build") if isinstance(mine, dict) else None
     return build if isinstance(build, int) and not isinstance(build, bool) else None
 
 
-def command_of(message: str | bytes) -> str | None:
-    """The command of a livereload message ({"command": "hello", ...}); None for anything else."""
+def message_of(message: str | bytes) -> dict | None:
+    """A livereload message ({"command": "hello", ...}) as its JSON object; None for anything else."""
     if isinstance(message, bytes):
         return None
     try:
         data = json.loads(message)
     except ValueError:
         return None
-    command = data.get("command") if isinstance(data, dict) else None
-    return command if isinstance(command, str) else None
+    return data if isinstance(data, dict) and isinstance(data.get("command"), str) else None
 
 
 try:

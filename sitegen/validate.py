@@ -60,8 +60,7 @@ def validate(site: Site, references: bool = True, topic_errors=None, source_erro
         errors += [s.where.error(_unknown("meeting", s.meeting, meetings))
                    for s in site.sources if s.meeting not in meetings]
     errors += check_dates([(s.published, s.where) for s in site.sources])
-    errors += check_markdown([(site.config.intro, site.config.at("intro"))]
-                             + [(p.body, Where(p.where.path, p.body_line)) for p in site.pages])
+    errors += check_markdown(site.markdown_fields(topics=False))
     errors += check_settings(site)
     context = known(site, references)
     for topic in site.topics:
@@ -77,8 +76,7 @@ def check_topic(topic: Topic, known: Known) -> list[Error]:
     if known.references:
         errors += check_references(topic, kinds, set(known.sources))
     errors += check_dates([(f.date, f.where) for f in topic.facts if f.date])
-    errors += check_markdown([(topic.summary, topic.where)] + [(f.text, f.where) for f in topic.facts]
-                             + [(v.text, v.where) for f in topic.facts for v in f.variants])
+    errors += check_markdown(topic.markdown_fields())
     words, issues = dict(known.markers), dict.fromkeys(known.issues)
     for fact in topic.facts:
         errors += check_claims(fact, words) + check_keys(fact, kinds, issues)

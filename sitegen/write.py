@@ -195,14 +195,12 @@ class Staged(MutableMapping):
         out = out.resolve()
         made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            lock = os.open(out.parent, os.O_RDONLY)
+            lock = lock_beside(out)
         except OSError:
             return None
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)   # one build at a time writes beside `out`
             warnings = remove_leftovers(out)
-            folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+            folder = new_folder(out)
         except OSError:
             os.close(lock)
             return None
@@ -264,8 +262,7 @@ class Staged(MutableMapping):
         if self.failed is not None:
             return Written(), [Error(str(self.out), 0, f"cannot write the site: {self.failed.strerror or self.failed}")]
         try:
-            (self.folder / MARKER).write_bytes(b"")
-            os.chmod(self.folder, 0o755)
+            seal(self.folder)
             old = swap_into_place(self.folder, self.out)
         except OSError as exc:
             return Written(), [Error(str(self.out), 0, f"cannot write the site: {exc.strerror or exc}")]
@@ -286,12 +283,10 @@ def write(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None 
     out = out.resolve()
     done = Written()
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        lock = os.open(out.parent, os.O_RDONLY)
+        lock = lock_beside(out)
     except OSError as exc:
         return done, [Error(str(out), 0, f"cannot create the output folder: {exc.strerror}")]
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)   # one build at a time writes beside `out`
         done.warnings += remove_leftovers(out, keep=spare.path if spare else None)
         try:
             folder = prepare(files, out, previous, spare, done)
@@ -327,7 +322,7 @@ def prepare(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | Non
             shutil.rmtree(spare.path, ignore_errors=True)
             raise
     try:
-        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        fresh = new_folder(out)
     except OSError as exc:
         raise CannotCreate(exc) from exc
     try:
@@ -389,8 +384,30 @@ def fill(fresh: Path, files: dict[str, bytes], current: Path | None, previous: d
         raise failed[0]
     done.written += counts[0].written + counts[1].written
     done.kept += counts[0].kept + counts[1].kept
-    (fresh / MARKER).write_bytes(b"")
-    os.chmod(fresh, 0o755)
+    seal(fresh)
+
+
+def lock_beside(out: Path) -> int:
+    """The lock on `out`'s parent folder (made if need be), held: one build at a time writes beside `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    except OSError:
+        os.close(lock)
+        raise
+    return lock
+
+
+def new_folder(out: Path) -> Path:
+    """An empty folder beside `out` to build the next site in (`.NAME.new-*`: remove_leftovers knows the name)."""
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+
+
+def seal(folder: Path) -> None:
+    """Mark a complete site as ours to replace later (MARKER), readable by the web server."""
+    (folder / MARKER).write_bytes(b"")
+    os.chmod(folder, 0o755)
 
 
 def folders(files: dict[str, bytes]) -> list[list[str]]:

@@ -97,7 +97,8 @@ def read_both_ways(text: str):
 
 TRICKY_YAML = [
     "a: 1\nb: true\nc: ~\nd: 1.5\ne: '1'\nf: 2025-02-27\ng: 0x1f\nh: .inf\ni: [1, no, null, '']\n",
-    "\n\ufeff", "a: x\ufeffy\n", "\\0\t", "a: 1\r\nb: [x,\ty]\r\n", "- a\n- {x: 1, y: [2, {z: 3}]}\n-\n- ''\n", "", "# only a comment\n", "key:\n",
+    "\n\ufeff", "a: x\ufeffy\n", "\\0\t", "a: 1\r\nb: [x,\ty]\r\n",     # what libyaml reads otherwise
+    "- a\n- {x: 1, y: [2, {z: 3}]}\n-\n- ''\n", "", "# only a comment\n", "key:\n",
     "a: |\n  line one\n  line two\nb: >\n  folded\n  text\n", 'a: "x\\ny"\nb: \'it\'\'s\'\n',
     "a:\n  - b: 1\n    c: 2\n  - 3\n", "1: one\n2.5: two\ntrue: three\n~: four\n",
     "a: !!str 1", "a: &x 1\nb: *x", "<<: {a: 1}", "'<<': 1", "? [a]\n: 1", "a: 1\na: 2", "1: a\ntrue: b\n",

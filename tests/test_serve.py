@@ -165,7 +165,8 @@ def test_edit_break_fix_then_ctrl_c(project, serve_process):
     status, page = fetch(server.url + "topics/flights/")
     assert status == 200 and FACT in page
     # livereload's client, from the preview itself: the preview's policy runs scripts from it and no inline one
-    assert f'<script src="/livereload.js?host=127.0.0.1&amp;port={server.port}"></script><script src="/_preview/shown.js' in page
+    assert (f'<script src="/livereload.js?host=127.0.0.1&amp;port={server.port}"></script>'
+            '<script src="/_preview/shown.js') in page
     assert "script-src &#39;self&#39;; connect-src &#39;self&#39;;" in page and "unsafe-inline" not in page
     assert f'<link rel="canonical" href="{server.url}topics/flights/">' in page  # built for the server's own URL
 
