@@ -61,8 +61,8 @@ class Reuse(Stages):
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
         self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
-        self.facts_read: tuple[dict, bytes] = ({}, b"")  # the facts the pages read last build, by id, and the
-                                                         # articles' hash then
+        self.objects_read: tuple[dict, bytes] = ({}, b"")    # the model objects of the last build by (kind, id)
+                                                             # (deps.Digests.objects), and the articles' hash then
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         site, errors = load(root, self.topics, self.sources)
@@ -184,10 +184,10 @@ class Reuse(Stages):
     def same_facts(self, digests) -> set[str]:
         """The ids of the facts that are the very objects the last build's pages read, the articles the same: what
         a key of theirs hashes to is what it did (loaded objects are never changed: deps.Kept), unlooked at."""
-        then, articles = self.facts_read
+        then, articles = self.objects_read
         if articles != self.articles:
             return set()
-        return {ident for (kind, ident), obj in digests.objects.items() if kind == "fact" and then.get(ident) is obj}
+        return {key[1] for key, obj in digests.objects.items() if key[0] == "fact" and then.get(key) is obj}
 
     def remember(self, planned: list, rendered: dict[str, Rendered], digests) -> None:
         pages = {}
@@ -209,8 +209,7 @@ class Reuse(Stages):
             if not self.readers[key]:   # only what some page reads is kept
                 del self.readers[key], self.read[key]
         self.pages = pages
-        self.facts_read = ({ident: obj for (kind, ident), obj in digests.objects.items() if kind == "fact"},
-                           self.articles)
+        self.objects_read = (digests.objects, self.articles)
         lists = self.store.lists
         for path in rendered.keys() | (lists.keys() - pages.keys()):
             kept = rendered[path].references if path in rendered else None
