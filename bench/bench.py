@@ -108,8 +108,8 @@ class ServePreview:
             raise BenchError(f"{line}\n" + errors_text(self.project, self.preview.errors))
 
     def idle(self) -> None:
-        """What the server does once the browsers have reloaded: the cycle collection the rebuild put off."""
-        self.preview.collect_garbage()
+        """What the server does once the editor pauses: the full cycle collection (preview/collector.py)."""
+        self.preview.collector.full()
 
     @property
     def report(self):

@@ -61,6 +61,8 @@ class Reuse(Stages):
         self.on_disk: tuple[Path, dict] | None = None   # the folder the last write made, and its files
         self.spare = None               # write.Spare: the site before last, to bring up to date next time
         self.link_index = LinkIndex(keep=True)  # each file's links and ids, by its bytes
+        self.objects_read: tuple[dict, bytes] = ({}, b"")    # the model objects of the last build by (kind, id)
+                                                             # (deps.Digests.objects), and the articles' hash then
 
     def load(self, root: Path) -> tuple[Site | None, list[Error]]:
         site, errors = load(root, self.topics, self.sources)
@@ -166,7 +168,10 @@ class Reuse(Stages):
     def reusable(self, planned: list, digests) -> dict[str, bytes]:
         """The pages none of whose reads changed: each key read is looked at once, however many pages read it."""
         dirty: set[str] = set()
+        same = self.same_facts(digests)
         for key, then in self.read.items():
+            if key[0] == "fact" and key[1] in same:
+                continue
             if digests.of(key) != then:
                 dirty |= self.readers[key]
         reused = {}
@@ -175,6 +180,14 @@ class Reuse(Stages):
             if old is not None and page.path not in dirty and old[0] == page_digest(page, digests):
                 reused[page.path] = old[1]
         return reused
+
+    def same_facts(self, digests) -> set[str]:
+        """The ids of the facts that are the very objects the last build's pages read, the articles the same: what
+        a key of theirs hashes to is what it did (loaded objects are never changed: deps.Kept), unlooked at."""
+        then, articles = self.objects_read
+        if articles != self.articles:
+            return set()
+        return {key[1] for key, obj in digests.objects.items() if key[0] == "fact" and then.get(key) is obj}
 
     def remember(self, planned: list, rendered: dict[str, Rendered], digests) -> None:
         pages = {}
@@ -196,6 +209,7 @@ class Reuse(Stages):
             if not self.readers[key]:   # only what some page reads is kept
                 del self.readers[key], self.read[key]
         self.pages = pages
+        self.objects_read = (digests.objects, self.articles)
         lists = self.store.lists
         for path in rendered.keys() | (lists.keys() - pages.keys()):
             kept = rendered[path].references if path in rendered else None

@@ -8,7 +8,6 @@ and how a failed build is shown (preview/errors.py: over the last good page).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import errno
 import gc
 import hashlib
@@ -37,6 +36,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .model import Error
 from .pipeline import Report, build
+from .preview.collector import Collector
 from .preview.errors import (FILES, SERVED, TerminalFormatter, error_page, newest_first, overlay, terminal)
 from .preview.hosts import Listening
 from .preview.watch import Watch
@@ -55,7 +55,8 @@ BUILD_HEADER = "X-Preview-Build"    # on every page while the build is broken: w
 FINGERPRINTED = re.compile(r"static/.+\.[0-9a-f]{10}(%s)"     # write.py's names for assets, by content
                            % "|".join(re.escape(suffix) for suffix in sorted(FINGERPRINTED_SUFFIXES)))
 INDEX_AFTER_SECONDS = 2.0   # the search index waits for a pause in the saves: made beside a rebuild, it slows it
-IDLE_SECONDS = 0.5          # after a rebuild, the browsers have reloaded by then: the collector may run
+YOUNG_SECONDS = 0.1         # after a reload, the browsers have asked for their pages by then: a young collection
+IDLE_SECONDS = 2.0          # a pause in the saves this long after a reload: the full collection (preview/collector.py)
 REFUSED_LOGGED = 20         # distinct refused Host values said in the log, at most
 
 
@@ -116,9 +117,10 @@ async def run(preview: Preview, sockets: list, stop: asyncio.Event, watch: Watch
         preview.loop = None
         if preview.search:
             preview.search.close()  # no index is written into a folder about to be removed
-        for timer in (preview.waiting, preview.indexing):
+        for timer in (preview.waiting, preview.indexing, preview.collecting):
             if timer:
                 timer.cancel()
+        preview.collector.close()
         server.stop()
         for page in list(preview.pages):
             page.close()
@@ -143,6 +145,7 @@ class Preview:
         self.waiting: asyncio.TimerHandle | None = None     # reading a failed save again
         self.indexing: asyncio.TimerHandle | None = None    # the search index of the last good build
         self.collecting: asyncio.TimerHandle | None = None  # the cycle collection a rebuild put off
+        self.collector = Collector()
         self.pages: set[ReloadSocket] = set()
         self.build = 0                      # how many builds the pages have been shown: each page says which it shows
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -185,9 +188,8 @@ class Preview:
 
     def rebuild(self, changed: list[str] = (), collect: bool = True) -> str:
         """Build once, reusing what earlier builds made where it is still right; returns the line to print.
-        Never raises. The build runs with Python's cycle collector paused (pipeline.py); its first pass afterwards
-        walks everything the build made (0.1-0.3 s at 10,000 facts), so the server (collect=False) leaves it
-        paused until the browsers have reloaded and the preview is idle (show, collect_garbage)."""
+        Never raises. The build runs with Python's cycle collector paused (pipeline.py); the server (collect=False)
+        leaves it paused until the browsers have asked for their pages again (show, collect_later)."""
         what = "build" if not changed else changed[0] + (f" and {len(changed) - 1} more" if changed[1:] else "")
         if not collect:
             gc.disable()
@@ -226,20 +228,22 @@ class Preview:
         self.collect_later()
 
     def collect_later(self) -> None:
+        """The young cycle collection once the browsers have asked for their pages, the full one if the editor
+        pauses (preview/collector.py); at once without a loop."""
         if self.collecting:
             self.collecting.cancel()
-        self.collecting = self.loop.call_later(IDLE_SECONDS, self.collect_garbage) if self.loop else None
+        self.collecting = self.loop.call_later(YOUNG_SECONDS, self.collect_young) if self.loop else None
         if not self.loop:
-            self.collect_garbage()
+            self.collector.after_build()
 
-    def collect_garbage(self) -> None:
-        """The cycle collection a rebuild put off, once the preview is idle, and the freed memory handed back to
-        the system: resident memory stays flat."""
+    def collect_young(self) -> None:
+        self.collector.after_build()
+        self.collecting = self.loop.call_later(IDLE_SECONDS - YOUNG_SECONDS, self.collect_all) if self.loop else None
+
+    def collect_all(self) -> None:
         self.collecting = None
-        if self.waiting is None:
-            gc.enable()
-            gc.collect()
-            hand_back_memory()
+        if self.waiting is None:    # a failed save is read again, and then shown: it collects after that
+            self.collector.full()
 
     def index_later(self, site) -> None:
         """Make the search index of this site once the editor pauses, so that it does not take the processor from
@@ -501,19 +505,6 @@ def message_of(message: str | bytes) -> dict | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("command"), str) else None
-
-
-try:
-    MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
-except (OSError, AttributeError):   # not glibc (macOS, musl): freed memory goes back as that allocator decides
-    MALLOC_TRIM = None
-
-
-def hand_back_memory() -> None:
-    """glibc keeps what a rebuild freed (its pages and strings) for reuse, so without this the preview's resident
-    memory stays at its largest rebuild's (+55 MiB at 10,000 facts; +10 with it, bench/preview_memory.py)."""
-    if MALLOC_TRIM is not None:
-        MALLOC_TRIM(0)
 
 
 def crash_error(exc: Exception) -> Error:

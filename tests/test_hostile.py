@@ -638,3 +638,19 @@ def test_the_preview_reports_a_link_an_edit_elsewhere_broke(project, tmp_path):
     assert edited.errors == fresh.errors == [Error(ABOUT, 5, "link '../topics/flights/#flights-proposal' points to "
                                                    "#flights-proposal, which topics/flights/index.html does not have "
                                                    "(on about/index.html)")]
+
+
+@pytest.mark.parametrize("outside", ["elsewhere/one.txt", "seeds/sub/one.txt"])
+def test_the_preview_refuses_a_seed_that_became_a_link_with_the_same_text(outside, project, tmp_path):
+    """A seed the preview read before, replaced by a symbolic link to a file that reads the same, is refused as a
+    fresh build refuses it: the preview keeps an article only while it is the same plain file of seeds/."""
+    root = project()
+    reuse = Reuse()
+    assert build(root, tmp_path / "out", preview=True, stages=reuse).ok
+    seed = root / "seeds/one.txt"
+    (root / outside).parent.mkdir(parents=True)
+    shutil.move(seed, root / outside)
+    seed.symlink_to(root / outside)
+    edited = build(root, tmp_path / "out", preview=True, stages=reuse)
+    fresh = build(root, write_output=False)
+    assert edited.errors == fresh.errors and fresh.errors
