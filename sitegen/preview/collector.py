@@ -2,10 +2,10 @@
 
 A build runs with the collector paused (pipeline.collector_paused), so everything it made is young. Soon after the
 browsers are told to reload, a young collection finds the cycles the build left (~40 ms at 10,000 facts, one
-build's objects) and what survives is set aside (gc.freeze): Python's own collections from then on walk only what
-was made since, however large the site. The full collection walks every object (0.3-0.5 s at 10,000 facts, holding
-the interpreter): it runs after a pause in the saves, and every FULL_EVERY builds of an editor who never pauses,
-which bounds what cycles of older builds can hold. Both hand what they freed back to the system.
+build's objects). The full collection walks every object (0.3-0.5 s at 10,000 facts, holding the interpreter): it
+runs after a pause in the saves, and every FULL_EVERY builds of an editor who never pauses, which bounds what cycles
+of older builds can hold. Nothing is set aside with gc.freeze: what a frozen object holds would outlive its build.
+Both hand what they freed back to the system.
 """
 from __future__ import annotations
 
@@ -28,22 +28,18 @@ class Collector:
             return
         self.builds += 1
         gc.collect(1)   # the build's objects are all in generations 0 and 1: the collector was paused
-        gc.freeze()
         gc.enable()
         hand_back_memory()
 
     def full(self) -> None:
-        """Every object walked, those set aside too: what older builds left in cycles is freed."""
+        """Every object walked: what older builds left in cycles is freed."""
         self.builds = 0
-        gc.unfreeze()
         gc.collect()
-        gc.freeze()
         gc.enable()
         hand_back_memory()
 
     def close(self) -> None:
-        """Python's collector as it was before the preview: nothing set aside."""
-        gc.unfreeze()
+        """Python's collector as it was before the preview."""
         gc.enable()
 
 
