@@ -43,6 +43,8 @@ OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 # at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), one
 # process after another, and the search page merges the parts (Pagefind's mergeIndex).
 PART_RECORDS = 2000
+# Pagefind uses one core for much of a part: two at a time use both once the pages are rendered (~120 MB each).
+AT_ONCE = 2
 PARTS = "parts.json"        # the bundle's list of its other parts' folders (static/search.js reads it)
 VOCABULARY = "vocabulary"   # the filter of each part's record of every word (`vocabulary_record`), never shown
 
@@ -132,22 +134,28 @@ def bundle_parts(recs: list[Record]) -> Iterator[dict[str, bytes]]:
     """The search bundle's files, one part's at a time as Pagefind makes them: the first part's index with
     Pagefind's script at the top, every other part's index in a folder of its own, parts/DIGEST/, then PARTS listing
     those folders. Record i goes to part i mod n, so each part holds a like share of every topic and kind; each
-    part also holds the record of every word of the site."""
+    part also holds the record of every word of the site. AT_ONCE Pagefind processes run at a time."""
     from .pagefind import API, pagefind_bundle, version   # where it runs: the forked process, off the build's path
 
     count = -(-len(recs) // PART_RECORDS) or 1
     if count == 1:
         yield pagefind_bundle(recs) | {PARTS: b"[]"}
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     every_word = vocabulary_record(recs)
-    yield pagefind_bundle(recs[::count] + [every_word])
-    folders = []
-    for first in range(1, count):
-        part = {path: data for path, data in pagefind_bundle(recs[first::count] + [every_word]).items()
-                if not path.startswith(API)}
-        folders.append(f"parts/{version(part)}/")
-        yield {folders[-1] + path: data for path, data in part.items()}
-    yield {PARTS: json.dumps(folders).encode()}
+    pool = ThreadPoolExecutor(max_workers=AT_ONCE)
+    try:
+        made = pool.map(pagefind_bundle, [recs[first::count] + [every_word] for first in range(count)])
+        yield next(made)
+        folders = []
+        for files in made:
+            part = {path: data for path, data in files.items() if not path.startswith(API)}
+            folders.append(f"parts/{version(part)}/")
+            yield {folders[-1] + path: data for path, data in part.items()}
+        yield {PARTS: json.dumps(folders).encode()}
+    finally:    # stopped early (the build failed): no part is started, the running ones end with the process
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def vocabulary_record(recs: list[Record]) -> Record:
