@@ -43,7 +43,8 @@ OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 # at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), one
 # process after another, and the search page merges the parts (Pagefind's mergeIndex).
 PART_RECORDS = 2000
-# Pagefind uses one core for much of a part: two at a time use both once the pages are rendered (~120 MB each).
+# A one-off build's forked index runs two Pagefind processes at a time (~120 MB each): Pagefind uses one core for
+# much of a part, and the build's critical path is the index. The preview's, in a thread, keeps to one.
 AT_ONCE = 2
 PARTS = "parts.json"        # the bundle's list of its other parts' folders (static/search.js reads it)
 VOCABULARY = "vocabulary"   # the filter of each part's record of every word (`vocabulary_record`), never shown
@@ -130,11 +131,11 @@ def search_bundle(recs: list[Record]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def bundle_parts(recs: list[Record]) -> Iterator[dict[str, bytes]]:
+def bundle_parts(recs: list[Record], at_once: int = 1) -> Iterator[dict[str, bytes]]:
     """The search bundle's files, one part's at a time as Pagefind makes them: the first part's index with
     Pagefind's script at the top, every other part's index in a folder of its own, parts/DIGEST/, then PARTS listing
     those folders. Record i goes to part i mod n, so each part holds a like share of every topic and kind; each
-    part also holds the record of every word of the site. AT_ONCE Pagefind processes run at a time."""
+    part also holds the record of every word of the site. `at_once` Pagefind processes run at a time."""
     from .pagefind import API, pagefind_bundle, version   # where it runs: the forked process, off the build's path
 
     count = -(-len(recs) // PART_RECORDS) or 1
@@ -144,7 +145,7 @@ def bundle_parts(recs: list[Record]) -> Iterator[dict[str, bytes]]:
     from concurrent.futures import ThreadPoolExecutor
 
     every_word = vocabulary_record(recs)
-    pool = ThreadPoolExecutor(max_workers=AT_ONCE)
+    pool = ThreadPoolExecutor(max_workers=at_once)
     try:
         made = pool.map(pagefind_bundle, [recs[first::count] + [every_word] for first in range(count)])
         yield next(made)
@@ -269,7 +270,7 @@ def _index_in_child(job: tuple[Site, int, int]) -> dict[str, bytes] | OnDisk | E
 
         files: dict[str, bytes] = {}
         writer: Writer | None = None
-        for number, part in enumerate(bundle_parts(records(site))):
+        for number, part in enumerate(bundle_parts(records(site), AT_ONCE)):
             if number == 0:
                 folder = _read_folder(where)
                 writer = Writer(folder) if folder is not None else None
