@@ -181,6 +181,7 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None, *, w
         if errors:
             return finished(report, errors, started)
         with stages.staged(out, write_output) as staged:    # pages go to disk as they render, swapped in by write
+            index.write_into(staged)     # and the index's files as Pagefind makes them
             output = stages.render(site, preview, staged)
             report.pages, report.rendered, report.files = output.pages, output.rendered, len(output.files)
             errors = output.errors or stages.check_links(output.files, site)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .model import Error, Site
 from .parallel import Forked, can_fork
@@ -39,9 +40,12 @@ BUNDLE = "pagefind/"            # the search page's data-bundle names this folde
 # ranks above a passing mention.
 OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 # While it builds an index, Pagefind holds every word of every record several times over: ~50 KB a record, 500 MB
-# at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), one
-# process after another, and the search page merges the parts (Pagefind's mergeIndex).
+# at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), a
+# process each, and the search page merges the parts (Pagefind's mergeIndex).
 PART_RECORDS = 2000
+# A one-off build's forked index runs two Pagefind processes at a time (~120 MB each): Pagefind uses one core for
+# much of a part, and the build's critical path is the index. The preview's, in a thread, keeps to one.
+AT_ONCE = 2
 PARTS = "parts.json"        # the bundle's list of its other parts' folders (static/search.js reads it)
 VOCABULARY = "vocabulary"   # the filter of each part's record of every word (`vocabulary_record`), never shown
 
@@ -120,24 +124,39 @@ def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), w
 
 
 def search_bundle(recs: list[Record]) -> dict[str, bytes]:
-    """The search bundle: the first part's index with Pagefind's script at the top, every other part's index in a
-    folder of its own, parts/DIGEST/, and PARTS listing those folders. Record i goes to part i mod n, so each part
-    holds a like share of every topic and kind; each part also holds the record of every word of the site."""
+    """The search bundle, by path inside its folder (`bundle_parts`, put together)."""
+    files: dict[str, bytes] = {}
+    for part in bundle_parts(recs):
+        files.update(part)
+    return dict(sorted(files.items()))
+
+
+def bundle_parts(recs: list[Record], at_once: int = 1) -> Iterator[dict[str, bytes]]:
+    """The search bundle's files, one part's at a time as Pagefind makes them: the first part's index with
+    Pagefind's script at the top, every other part's index in a folder of its own, parts/DIGEST/, then PARTS listing
+    those folders. Record i goes to part i mod n, so each part holds a like share of every topic and kind; each
+    part also holds the record of every word of the site. `at_once` Pagefind processes run at a time."""
     from .pagefind import API, pagefind_bundle, version   # where it runs: the forked process, off the build's path
 
     count = -(-len(recs) // PART_RECORDS) or 1
     if count == 1:
-        return dict(sorted((pagefind_bundle(recs) | {PARTS: b"[]"}).items()))
+        yield pagefind_bundle(recs) | {PARTS: b"[]"}
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
     every_word = vocabulary_record(recs)
-    files = pagefind_bundle(recs[::count] + [every_word])
-    folders = []
-    for first in range(1, count):
-        part = {path: data for path, data in pagefind_bundle(recs[first::count] + [every_word]).items()
-                if not path.startswith(API)}
-        folders.append(f"parts/{version(part)}/")
-        files.update({folders[-1] + path: data for path, data in part.items()})
-    files[PARTS] = json.dumps(folders).encode()
-    return dict(sorted(files.items()))
+    pool = ThreadPoolExecutor(max_workers=at_once)
+    try:
+        made = pool.map(pagefind_bundle, [recs[first::count] + [every_word] for first in range(count)])
+        yield next(made)
+        folders = []
+        for files in made:
+            part = {path: data for path, data in files.items() if not path.startswith(API)}
+            folders.append(f"parts/{version(part)}/")
+            yield {folders[-1] + path: data for path, data in part.items()}
+        yield {PARTS: json.dumps(folders).encode()}
+    finally:    # stopped early (the build failed): no part is started, the running ones end with the process
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def vocabulary_record(recs: list[Record]) -> Record:
@@ -166,28 +185,145 @@ def _source_name(source) -> str:
 
 class SiteIndex:
     """The search index of one build, started before the pages render: where the process may fork, a forked copy
-    makes the records and runs Pagefind while this one renders (at 10,000 facts, Pagefind's 4-9 s then overlap the
-    render instead of following it); elsewhere it is made when asked for. A context manager: leaving it ends a
-    job whose index was never asked for (the build failed)."""
+    makes the records and runs Pagefind while this one renders (at 10,000 facts, Pagefind's 6-8 s then overlap the
+    render instead of following it), and once told where (`write_into`: a folder lent by the staged site), writes
+    each part's files as Pagefind makes them, so that writing its 10,000 files overlaps the render too, and hands
+    back only their names; elsewhere it is made when asked for. A context manager: leaving it ends a job whose
+    index was never asked for (the build failed)."""
 
     def __init__(self, site: Site):
         self.site = site
-        self.job = Forked(_bundle_or_error, site) if can_fork() else None
+        self.job: Forked | None = None
+        self.told: int | None = None        # the pipe telling the forked copy where to write
+        self.folder: Path | None = None     # the folder it writes into
+        if can_fork():
+            where, self.told = os.pipe()
+            self.job = Forked(_index_in_child, (site, where, self.told))
+            os.close(where)
 
     def __enter__(self) -> "SiteIndex":
         return self
 
     def __exit__(self, *exc) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
+        """End the forked copy, and with it any writing (what it wrote goes with the staged folder)."""
         if self.job is not None:
             self.job.cancel()
+            self.job = None
+        if self.told is not None:
+            os.close(self.told)
+            self.told = None
 
-    def add_to(self, files: dict[str, bytes]) -> list[Error]:
-        """Put the index into `files` under pagefind/HASH/ and point the search page at it."""
-        bundle = self.job.result() if self.job is not None else None
+    def write_into(self, staged) -> None:
+        """Where the forked copy writes the bundle: a folder lent by `staged` (write.Staged), which stops the copy
+        before it removes that folder; with None (nothing staged) it hands the bundle back in memory."""
+        if self.told is not None and staged is not None:
+            self.folder = staged.lend(SCRATCH, self.cancel)
+        self._tell(self.folder)
+
+    def _tell(self, folder: Path | None) -> None:
+        if self.told is not None:
+            try:
+                os.write(self.told, os.fsencode(folder or "") + b"\0")
+            except OSError:     # the copy is gone: add_to makes the index here
+                pass
+            os.close(self.told)
+            self.told = None
+
+    def add_to(self, files) -> list[Error]:
+        """Put the index into `files` (a dict, or write.Staged) under pagefind/HASH/ and point the search page at
+        it."""
+        self._tell(None)    # not told where: then it hands the bundle back
+        made = self.job.result() if self.job is not None else None
         self.job = None
-        if bundle is None:     # not started, or the forked copy died: made here, so a failure is reported
-            bundle = _bundle_or_error(self.site)
-        return [bundle] if isinstance(bundle, Error) else add_bundle(bundle, files)
+        if isinstance(made, OnDisk):
+            errors = point_search_page(files, made.version)
+            if not errors:
+                files.adopt(self.folder, f"{BUNDLE}{made.version}/", made.paths)
+            return errors
+        if self.folder is not None:     # what a copy that died or could not write left
+            shutil.rmtree(self.folder, ignore_errors=True)
+        if made is None:     # not started, or the forked copy died: made here, so a failure is reported
+            made = _bundle_or_error(self.site)
+        return [made] if isinstance(made, Error) else add_bundle(made, files)
+
+
+SCRATCH = ".pagefind.new"   # the folder of the staged site the forked copy writes the bundle into
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A bundle the forked copy wrote: its folder's name (pagefind.version) and its files' paths, in order."""
+    version: str
+    paths: list[str]
+
+
+def _index_in_child(job: tuple[Site, int, int]) -> dict[str, bytes] | OnDisk | Error:
+    """In the forked copy: the bundle, a part at a time; once the first is made, the parent says where to write
+    (or that it wants the bundle back), and each part is written there by a thread while Pagefind makes the next."""
+    site, where, parents_end = job
+    os.close(parents_end)
+    try:
+        from .pagefind import version
+
+        files: dict[str, bytes] = {}
+        writer: Writer | None = None
+        for number, part in enumerate(bundle_parts(records(site), AT_ONCE)):
+            if number == 0:
+                folder = _read_folder(where)
+                writer = Writer(folder) if folder is not None else None
+            if writer is not None:
+                writer.add(part)
+            files.update(part)
+        bundle = dict(sorted(files.items()))
+        return OnDisk(version(bundle), list(bundle)) if writer is not None and writer.done() else bundle
+    except Exception as exc:  # no binary for this platform, Pagefind failing: one line, not a traceback
+        return _failed(exc)
+
+
+def _read_folder(pipe: int) -> Path | None:
+    said = b""
+    while not said.endswith(b"\0") and (chunk := os.read(pipe, 4096)):
+        said += chunk
+    os.close(pipe)
+    return Path(os.fsdecode(said[:-1])) if said.endswith(b"\0") and len(said) > 1 else None
+
+
+class Writer:
+    """Files written into a folder by a thread, a batch after another, while the caller makes the next batch.
+    done() waits for the last: whether every file was written (if not, the caller writes them another way)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.made: set[Path] = set()
+        self.failed = False
+        self.thread: threading.Thread | None = None
+
+    def add(self, files: dict[str, bytes]) -> None:
+        self.done()
+        self.thread = threading.Thread(target=self._write, args=(files,), daemon=True)
+        self.thread.start()
+
+    def done(self) -> bool:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        return not self.failed
+
+    def _write(self, files: dict[str, bytes]) -> None:
+        try:
+            for path, data in files.items():
+                if self.failed:
+                    return
+                target = self.folder / path
+                if target.parent not in self.made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self.made.add(target.parent)
+                target.write_bytes(data)
+        except BaseException:   # the parent writes the bundle instead, and says why if it cannot either
+            self.failed = True
 
 
 class NoIndex:
@@ -199,6 +335,9 @@ class NoIndex:
     def __exit__(self, *exc) -> None:
         pass
 
+    def write_into(self, staged) -> None:
+        pass
+
     def add_to(self, files: dict[str, bytes]) -> list[Error]:
         return []
 
@@ -207,19 +346,30 @@ def _bundle_or_error(site: Site) -> dict[str, bytes] | Error:
     try:
         return search_bundle(records(site))
     except Exception as exc:  # no binary for this platform, Pagefind failing: one line, not a traceback
-        return Error("search", 0, f"the search index could not be built: {type(exc).__name__}: {exc}")
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> Error:
+    return Error("search", 0, f"the search index could not be built: {type(exc).__name__}: {exc}")
 
 
 def add_bundle(bundle: dict[str, bytes], files: dict[str, bytes]) -> list[Error]:
     from .pagefind import version
 
-    folder = f"{BUNDLE}{version(bundle)}/"
+    digest = version(bundle)
+    errors = point_search_page(files, digest)
+    if not errors:
+        files.update({f"{BUNDLE}{digest}/{path}": data for path, data in bundle.items()})
+    return errors
+
+
+def point_search_page(files: dict[str, bytes], version: str) -> list[Error]:
+    """The search page's data-bundle names the bundle's folder, pagefind/VERSION/."""
     page = files.get(SEARCH_PAGE, b"")
     pointer = f'data-bundle="../{BUNDLE}"'.encode()
     if page.count(pointer) != 1:
         return [Error("templates/search.html", 0, f"the search page must carry {pointer.decode()} once")]
-    files[SEARCH_PAGE] = page.replace(pointer, f'data-bundle="../{folder}"'.encode())
-    files.update({folder + path: data for path, data in bundle.items()})
+    files[SEARCH_PAGE] = page.replace(pointer, f'data-bundle="../{BUNDLE}{version}/"'.encode())
     return []
 
 

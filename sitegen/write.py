@@ -19,6 +19,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 from .model import Error, Where
 from .urls import page_url, path_of
@@ -187,6 +188,7 @@ class Staged(MutableMapping):
         self.failed: OSError | None = None
         self.made = {folder}
         self.placed = False
+        self.stops: list[Callable[[], None]] = []  # what ends the other processes writing into the folder
 
     @classmethod
     def beside(cls, out: Path) -> "Staged | None":
@@ -211,6 +213,8 @@ class Staged(MutableMapping):
 
     def __exit__(self, *exc) -> None:
         if not self.placed:
+            for stop in self.stops:     # first: nothing may write into the folder while it is removed
+                stop()
             shutil.rmtree(self.folder, ignore_errors=True)
             for folder in self.parents:
                 try:
@@ -232,6 +236,23 @@ class Staged(MutableMapping):
             self.failed = self.failed or exc
             return False
         return True
+
+    def lend(self, name: str, stop: Callable[[], None]) -> Path:
+        """A folder in this one (not yet made) for another process to write files into, which `adopt` then makes
+        part of the site; `stop` ends that process, and is called before the folder is removed."""
+        self.stops.append(stop)
+        return self.folder / name
+
+    def adopt(self, lent: Path, rel: str, paths: list[str]) -> None:
+        """The files another process wrote into `lent` become the site's folder `rel` (one rename)."""
+        target = self.folder / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            lent.rename(target)
+        except OSError as exc:
+            self.failed = self.failed or exc
+            return
+        self.paths.update(dict.fromkeys(rel + path for path in paths))
 
     def __setitem__(self, rel: str, data: bytes | None) -> None:
         """None: `put` wrote it already."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html.parser
 import importlib.util
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -514,12 +515,16 @@ def test_output_folder_that_cannot_be_created(built, capsys, monkeypatch):
 
 
 def failing_write(monkeypatch, after: int, error: BaseException) -> None:
-    """Path.write_bytes succeeds `after` times, then raises."""
+    """Path.write_bytes succeeds `after` times, then raises; counted in memory shared with the processes the build
+    forks (the search index's writes its own files)."""
     real = Path.write_bytes
-    calls = iter(range(10_000))
+    calls = multiprocessing.Value("i", 0)
 
     def write_bytes(self, data):
-        if next(calls) >= after:
+        with calls.get_lock():
+            calls.value += 1
+            failing = calls.value > after
+        if failing:
             raise error
         return real(self, data)
 
