@@ -134,6 +134,17 @@ def test_every_link_to_a_fact_lands_on_the_page_that_shows_it(project):
     for url in urls:
         path, _, anchor = url.partition("#")
         assert f'<article class="fact" id="{anchor}">' in html(out, path.lstrip("/") + "index.html"), url
+    # the preview's citation workbench: the facts already citing a passage of an article, with their links
+    preview = build(root, root / "preview", "http://127.0.0.1:8000/", preview=True).out_dir
+    citers = [(source.relative_to(preview).as_posix(), link) for source in preview.glob("sources/*/index.html")
+              for _, link in json.loads(re.search(r'<script type="application/json" id="cite-data">(.*?)</script>',
+                                                  source.read_text(encoding="utf-8"), re.S).group(1))["citers"]]
+    assert {link.partition("#")[2] for _, link in citers} >= facts
+    for source, link in citers:
+        address, _, anchor = link.partition("#")
+        if anchor in facts:
+            page = target_file(preview, source, address).read_text(encoding="utf-8")
+            assert f'<article class="fact" id="{anchor}">' in page, link
 
 
 def test_a_link_to_a_fact_on_another_page_of_its_topic_is_an_error_that_names_the_page(project):
