@@ -116,18 +116,32 @@ class Pager:
         return self.paths[self.number] if self.number < self.count else ""
 
     @property
-    def shown(self) -> list[int | None]:
-        """The numbers the pager links: the first, the last and two either side of this one, None where it skips
-        pages (a single page skipped is shown instead), so a list of any length fits a phone's width."""
-        near = sorted({1, self.count} | {n for n in range(self.number - 2, self.number + 3) if 1 <= n <= self.count})
-        out: list[int | None] = []
-        for before, n in zip([0] + near, near):
-            if n - before == 2:
-                out.append(n - 1)
-            elif n - before > 2:
-                out.append(None)
-            out.append(n)
+    def shown(self) -> list[tuple[int | None, str]]:
+        """What the pager lists: page numbers, and None where it skips pages; each with the screens that show it,
+        "all", "wide" or "narrow". A wide screen shows the first, the last and two either side of this page, a
+        phone's one either side (a single page skipped is shown instead), so that the links fit on one line."""
+        wide, narrow = self._near(2), set(self._near(1))
+        out: list[tuple[int | None, str]] = []
+        before = before_narrow = 0
+        gap = False     # a skip both show, since the last number a phone shows
+        for n in wide:
+            if n - before > 1:
+                out.append((None, "all"))
+                gap = True
+            if n in narrow:
+                if n - before_narrow > 1 and not gap:
+                    out.append((None, "narrow"))
+                out.append((n, "all"))
+                before_narrow, gap = n, False
+            else:
+                out.append((n, "wide"))
+            before = n
         return out
+
+    def _near(self, radius: int) -> list[int]:
+        near = sorted({1, self.count} | {n for n in range(self.number - radius, self.number + radius + 1)
+                                         if 1 <= n <= self.count})
+        return sorted(set(near) | {a + 1 for a, b in zip(near, near[1:]) if b - a == 2})
 
 
 def topic_parts(topic: Topic) -> list[tuple[Pager, list]]:
