@@ -11,7 +11,7 @@ from operator import itemgetter
 from dataclasses import dataclass
 
 from .model import Error, Site, Where
-from .urls import base_path
+from .urls import base_path, page_url, relative_url
 
 # Attribute values are written by the templates in double quotes (autoescaped), so patterns find them all, split
 # into (address, #fragment); one literal pattern per attribute, which the regex engine finds far faster than an
@@ -79,8 +79,9 @@ class LinkIndex:
             self.ids = {path: (files[path], page_ids) for path, page_ids in ids.items()}
             self.links, self.verdicts, self.paths = links_kept, verdicts, frozenset(files)
         written = markdown_links(site) if broken else {}
+        facts = {f.id: f for f in site.facts()} if broken else {}
         return [e for link, (page, why) in sorted(broken.items())
-                for e in blame(link.decode("utf-8"), page, why, written)]
+                for e in blame(link.decode("utf-8"), page, why + where_shown(link, page, facts), written)]
 
     def links_of(self, path: str, data: bytes, root: str, ids: dict) -> PageLinks:
         kept = self.links.get(path)
@@ -184,6 +185,15 @@ def normal_path(folder: str, address: str, root: str) -> str | None:
 def _text(raw: bytes) -> str:
     """A link (entities already decoded) as text, %-escapes decoded."""
     return urllib.parse.unquote(raw.decode("utf-8"))
+
+
+def where_shown(link: bytes, page: str, facts: dict) -> str:
+    """Where a fact the link names by its #id is shown, when the link leads elsewhere: a fact of a long topic is
+    on the page of the topic its place gives it (facts_per_page), which an edit before it may change."""
+    fact = facts.get(_text(link.partition(b"#")[2]))
+    if fact is None:
+        return ""
+    return f"; fact '{fact.id}' is on {page_url(fact.path.partition('#')[0])}: link to '{relative_url(page, fact.path)}'"
 
 
 def blame(link: str, page: str, why: str, written: dict[str, list[Where]]) -> list[Error]:

@@ -25,6 +25,7 @@ SITE_FIELDS = {"title": (TEXT, True), "description": (TEXT, True), "language": (
                "direction": (TEXT, True), "base_url": (TEXT, True), "output_dir": (PATH, False),
                "digits": (TEXT, False), "source_text": (TEXT, False), "topics": (LIST, True),
                "intro": (STR, False), "publisher": (STR, False), "timeline_page_size": (INT, False),
+               "facts_per_page": (INT, False),
                "issues": (MAP, False), "status_markers": (MAP, False)}
 SOURCE_FIELDS = {"id": (TEXT, True), "seed": (PATH, True), "headline": (STR, True), "name": (TEXT, False),
                  "outlet": (STR, True), "author": (STR, True), "meeting": (TEXT, True), "published": (DATE, True),
@@ -145,12 +146,14 @@ def load(root: Path, known: dict[str, Topic] | None = None,
     sources = load_sources(root, errors, known_sources)
     known = known or {}
     paths = sorted((root / "content/topics").glob("*.yaml"))
+    # which page of its topic shows each fact; a size validate() refuses still gives each fact a page
+    per_page = config.facts_per_page if config and config.facts_per_page >= 1 else Config.facts_per_page
 
     def load_topics(some: list[Path]) -> list[tuple[Topic | None, list[Error]]]:
         out = []
         for path in some:
             found: list[Error] = []
-            out.append((load_topic(root, path, found, known), found))
+            out.append((load_topic(root, path, found, known, per_page), found))
         return out
 
     # a large site's topic files are read on two cores; the preview's own builds reuse `known` instead
@@ -198,6 +201,7 @@ def load_config(root: Path, errors: list[Error]) -> Config | None:
         digits=fields.get("digits", "arab").strip(), source_text=fields.get("source_text", "full").strip(),
         topics=topics, intro=fields.get("intro") or "", publisher=fields.get("publisher") or "",
         timeline_page_size=fields.get("timeline_page_size", Config.timeline_page_size),
+        facts_per_page=fields.get("facts_per_page", Config.facts_per_page),
         issues={str(k): v.strip() if isinstance(v, str) else v for k, v in fields.get("issues", {}).items()},
         status_markers={str(k): list(v) if isinstance(v, Seq) else v
                         for k, v in fields.get("status_markers", {}).items()},
@@ -296,9 +300,9 @@ def read_seed(root: Path, name: str, where: Where) -> tuple[str | None, list[Err
     return text, []
 
 
-def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Topic]) -> Topic | None:
+def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Topic], per_page: int) -> Topic | None:
     """A topic file: taken from `known` (the previous build) if unchanged; read again only from the first fact an
-    edit touches if the edit lies inside its facts list; else read whole."""
+    edit touches if the edit lies inside its facts list; else read whole. Its facts go `per_page` to a page."""
     rel = path.relative_to(root).as_posix()
     text, errs = read_text(path, rel)
     errors += errs
@@ -306,11 +310,13 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
         return None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     old = known.get(rel)
+    if old and old.per_page != per_page:    # its facts' pages are another size's
+        old = None
     if old and old.digest == digest:
         return old
     facts = spliced_facts(old, text, rel) if old and old.text else None
     if facts is not None:
-        return Topic(old.id, old.title, old.summary, old.entities, facts, old.where, digest, text)
+        return Topic(old.id, old.title, old.summary, old.entities, facts, old.where, digest, text, per_page)
     read = read_top_level(path, rel, "a topic file", TOPIC_FIELDS, errors, text)
     if read is None:
         return None
@@ -324,13 +330,14 @@ def load_topic(root: Path, path: Path, errors: list[Error], known: dict[str, Top
                 e["id"].strip(), e["kind"].strip(), e["name"].strip(),
                 reader.variants(e["names"], "a name"), reader.variants(e.get("roles", Seq()), "a role"),
                 topic_id, Where(rel, line)))
-    facts = read_facts(reader, d["facts"], topic_id)
+    facts = read_facts(reader, d["facts"], topic_id, per_page)
     facts_last = data.key_lines["facts"] == max(data.key_lines.values())
     return Topic(topic_id, d["title"].strip(), d["summary"].strip(), entities, facts, Where(rel, 1), digest,
-                 text if facts_last else "")
+                 text if facts_last else "", per_page)
 
 
-def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:
+def read_facts(reader: _Reader, seq: Seq, topic_id: str, per_page: int, before: int = 0) -> list[Fact]:
+    """The facts of a list, the first being the topic's fact number `before` (0-based), each with its page."""
     facts = []
     for item, line in reader.items(seq):
         f = reader.fields(item, line, "a fact", FACT_FIELDS)
@@ -347,7 +354,8 @@ def read_facts(reader: _Reader, seq: Seq, topic_id: str) -> list[Fact]:
             speakers_where=reader.where(item.line_of("according_to")),
             status=f.get("status", "").strip(), meeting=f.get("meeting", "").strip(),
             detail=f.get("detail", "").strip(), issue=f.get("issue", "").strip(),
-            keys_where={k: reader.where(item.line_of(k)) for k in ("status", "meeting", "detail", "issue") if k in f}))
+            keys_where={k: reader.where(item.line_of(k)) for k in ("status", "meeting", "detail", "issue") if k in f},
+            page=(before + len(facts)) // per_page + 1))
     return facts
 
 
@@ -377,7 +385,7 @@ def spliced_facts(old: Topic, text: str, rel: str) -> list[Fact] | None:
     if one_fact and len(data) != 1:
         return None
     problems: list[Error] = []
-    facts = read_facts(_Reader(rel, problems), data, old.id)
+    facts = read_facts(_Reader(rel, problems), data, old.id, old.per_page, k)
     if problems or len(facts) != len(data):
         return None
     return old.facts[:k] + facts + (old.facts[k + 1:] if one_fact else [])

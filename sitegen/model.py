@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .urls import path_of
+from .urls import numbered, path_of
 
 
 # How a part of a message that marks words is written as plain text (git's --word-diff=plain): the same on a
@@ -140,13 +140,16 @@ class Fact:
     detail: str = ""            # which detail of its meeting the fact gives: date, place, heads (status.py), or ""
     issue: str = ""             # the issue it belongs to (an id of site.yaml 'issues'), or ""
     keys_where: dict = field(default_factory=dict, compare=False)   # key -> Where, for errors on these keys
+    # the page of its topic that shows it, from its place in the file and `facts_per_page` (load.py): part of the
+    # fact, so that what shows or links to it is rendered again when it moves to another page
+    page: int = 1
 
     def all_citations(self) -> list[Citation]:
         return self.citations + [c for v in self.variants for c in v.citations]
 
     @property
     def path(self) -> str:
-        return path_of("fact", topic_id=self.topic_id, id=self.id)
+        return numbered("fact", self.page, topic_id=self.topic_id, id=self.id)
 
     @property
     def outcome_disputed(self) -> bool:
@@ -173,10 +176,18 @@ class Topic:
     digest: str = field(default="", compare=False)   # of the file it was read from, to reuse it unchanged
     text: str = field(default="", compare=False, repr=False)  # the file, when facts is its last key: to read an
                                                               # edit of one fact alone (load.spliced_facts)
+    per_page: int = 0           # facts_per_page when it was read (load.py): its facts' `page` follow from it
 
     @property
     def path(self) -> str:
         return path_of("topic", id=self.id)
+
+    @property
+    def page_count(self) -> int:
+        return self.facts[-1].page if self.facts else 1
+
+    def page_path(self, number: int) -> str:
+        return numbered("topic", number, id=self.id)
 
     def markdown_fields(self) -> list[tuple[str, Where]]:
         """The topic file's Markdown: its summary, each fact's text and each version's, at its item's line."""
@@ -241,6 +252,7 @@ class Config:
     issues: dict = field(default_factory=dict)     # issue id -> its name, in the order of the issues page
     status_markers: dict = field(default_factory=dict)   # status -> words added to status.MARKERS
     timeline_page_size: int = 500   # facts per timeline page: a phone still opens it, an edit re-renders one page
+    facts_per_page: int = 100   # facts per page of a topic: a longer topic is split into pages (Topic.page_count)
     key_lines: dict = field(default_factory=dict, compare=False)   # where each key is written, for errors
 
     def at(self, key: str) -> Where:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from .deps import Digests, Kept, Recorder, RecordingEnvironment, TrackedList, TrackedMap
 from .fragments import ByIdentity, Fragments, FragmentStore
-from .model import Error, Site
+from .model import Error, Site, Topic
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
 from .references import MarkerTemplate, References
@@ -66,9 +66,11 @@ def plan_pages(site: Site, preview: bool = False) -> list[OutPage]:
     c = site.config
     pages = [OutPage(path_of("home"), "home.html", c.title, c.description)]
     for topic in ordered_topics(site):
-        pages.append(OutPage(topic.path, "topic.html", topic.title, _plain(topic.summary), {"topic": topic}))
-    for part in timeline_parts(site):
-        pages.append(OutPage(timeline_path(part.number), "timeline.html", context={"part": part}))
+        for pager, facts in topic_parts(topic):
+            pages.append(OutPage(pager.path, "topic.html", topic.title, _plain(topic.summary),
+                                 {"topic": topic, "pager": pager, "facts": facts}))
+    for pager, years in timeline_parts(site):
+        pages.append(OutPage(pager.path, "timeline.html", context={"pager": pager, "years": years}))
     pages.append(OutPage(path_of("disagreements"), "disagreements.html"))
     pages.append(OutPage(path_of("issues"), "issues.html"))
     pages.append(OutPage(path_of("entities"), "entities.html"))
@@ -88,11 +90,71 @@ def plan_pages(site: Site, preview: bool = False) -> list[OutPage]:
 
 
 @dataclass
-class TimelinePart:
-    """One page of the timeline: its number (1-based), how many pages there are, and its facts by year."""
-    number: int
-    count: int
-    years: list[tuple[str, list]]
+class Pager:
+    """One page of a list split into pages (a long topic, the timeline): its number and every page's path. A page
+    is given its pager and what it shows, which its record holds (reuse.page_digest): a page whose part of the
+    list, number or count of pages changed is rendered again."""
+    number: int                 # 1-based
+    paths: list[str]            # the output path of each page, in order
+    first: int                  # the places in the list of the page's first and last items, 1-based
+    last: int
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
+
+    @property
+    def path(self) -> str:
+        return self.paths[self.number - 1]
+
+    @property
+    def previous(self) -> str:
+        return self.paths[self.number - 2] if self.number > 1 else ""
+
+    @property
+    def next(self) -> str:
+        return self.paths[self.number] if self.number < self.count else ""
+
+    @property
+    def shown(self) -> list[tuple[int | None, str]]:
+        """What the pager lists: page numbers, and None where it skips pages; each with the screens that show it,
+        "all", "wide" or "narrow". A wide screen shows the first, the last and two either side of this page, a
+        phone's one either side (a single page skipped is shown instead), so that the links fit on one line."""
+        wide, narrow = self._near(2), set(self._near(1))
+        out: list[tuple[int | None, str]] = []
+        before = before_narrow = 0
+        gap = False     # a skip both show, since the last number a phone shows
+        for n in wide:
+            if n - before > 1:
+                out.append((None, "all"))
+                gap = True
+            if n in narrow:
+                if n - before_narrow > 1 and not gap:
+                    out.append((None, "narrow"))
+                out.append((n, "all"))
+                before_narrow, gap = n, False
+            else:
+                out.append((n, "wide"))
+            before = n
+        return out
+
+    def _near(self, radius: int) -> list[int]:
+        near = sorted({1, self.count} | {n for n in range(self.number - radius, self.number + radius + 1)
+                                         if 1 <= n <= self.count})
+        return sorted(set(near) | {a + 1 for a, b in zip(near, near[1:]) if b - a == 2})
+
+
+def topic_parts(topic: Topic) -> list[tuple[Pager, list]]:
+    """A topic's pages: each with its facts, those whose `page` is its number (load.py numbers them)."""
+    paths = [topic.page_path(n) for n in range(1, topic.page_count + 1)]
+    by_page: list[list] = [[] for _ in paths]
+    for fact in topic.facts:
+        by_page[fact.page - 1].append(fact)
+    parts, first = [], 1
+    for number, facts in enumerate(by_page, 1):
+        parts.append((Pager(number, paths, first, first + len(facts) - 1), facts))
+        first += len(facts)
+    return parts
 
 
 def timeline(site: Site) -> list:
@@ -101,9 +163,11 @@ def timeline(site: Site) -> list:
     return sorted((f for f in in_nav_order if f.date), key=lambda f: timeline_key(f.date.value))
 
 
-def timeline_parts(site: Site) -> list[TimelinePart]:
+def timeline_parts(site: Site) -> list[tuple[Pager, list[tuple[str, list]]]]:
+    """The timeline's pages: each with its facts by year."""
     facts, size = timeline(site), site.config.timeline_page_size
     chunks = [facts[i:i + size] for i in range(0, len(facts), size)] or [[]]
+    paths = [timeline_path(n) for n in range(1, len(chunks) + 1)]
     parts = []
     for number, chunk in enumerate(chunks, 1):
         years: list[tuple[str, list]] = []
@@ -111,7 +175,8 @@ def timeline_parts(site: Site) -> list[TimelinePart]:
             if not years or years[-1][0] != fact.date.value[:4]:
                 years.append((fact.date.value[:4], []))
             years[-1][1].append(fact)
-        parts.append(TimelinePart(number, len(chunks), years))
+        first = (number - 1) * size + 1
+        parts.append((Pager(number, paths, first, first + len(chunk) - 1), years))
     return parts
 
 
@@ -278,15 +343,15 @@ def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list
 
     def cost(page: OutPage) -> int:
         c = page.context
-        if "topic" in c:
-            return len(c["topic"].facts)
+        if "facts" in c:
+            return len(c["facts"])
         if "entity" in c:
             ident = c["entity"].id
             return len(by_entity.get(ident, ())) + len(look.tables["facts_by_speaker"].get(ident, ())) + 1
         if "source" in c:
             return len(citing.get(c["source"].id, ())) + 1
-        if "part" in c:
-            return sum(len(facts) for _, facts in c["part"].years)
+        if "years" in c:
+            return sum(len(facts) for _, facts in c["years"])
         return {"disagreements.html": len(look.tables["disputed"])}.get(page.template, 1)
 
     halves: tuple[list, list] = ([], [])

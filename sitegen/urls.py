@@ -8,7 +8,9 @@ from __future__ import annotations
 PATTERNS = {
     "home": "index.html",
     "topic": "topics/{id}/index.html",
+    "topic_part": "topics/{id}/{number}/index.html",             # a long topic's page 2, 3, ...
     "fact": "topics/{topic_id}/index.html#{id}",
+    "fact_part": "topics/{topic_id}/{number}/index.html#{id}",     # a fact on a later page of its topic
     "timeline": "timeline/index.html",
     "timeline_part": "timeline/{number}/index.html",
     "disagreements": "disagreements/index.html",
@@ -35,8 +37,14 @@ def path_of(kind: str, **fields) -> str:
     return PATTERNS[kind].format(**fields)
 
 
+def numbered(kind: str, number: int, **fields) -> str:
+    """Page `number` of a list split into pages: the first at the list's own address (kind), the others at
+    kind_part's, numbered from 2."""
+    return path_of(kind, **fields) if number == 1 else path_of(kind + "_part", number=number, **fields)
+
+
 def timeline_path(number: int) -> str:
-    return path_of("timeline") if number == 1 else path_of("timeline_part", number=number)
+    return numbered("timeline", number)
 
 
 def page_url(path: str) -> str:

@@ -95,8 +95,9 @@ def check_config(site: Site) -> list[Error]:
                                  ("source_text", c.source_text, ("full", "excerpts"))):
         if value not in allowed:
             errors.append(c.at(name).error(f"'{name}' must be one of: {', '.join(allowed)} (got '{value}')"))
-    if c.timeline_page_size < 1:
-        errors.append(c.at("timeline_page_size").error("'timeline_page_size' must be 1 or more"))
+    for name in ("timeline_page_size", "facts_per_page"):
+        if getattr(c, name) < 1:
+            errors.append(c.at(name).error(f"'{name}' must be 1 or more"))
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", c.base_url):
         errors.append(c.at("base_url").error(f"'base_url' must be an absolute http(s) URL (got '{c.base_url}')"))
     files = {t.id for t in site.topics}

@@ -1,4 +1,4 @@
-"""Small helpers the stage tests share: edit a fixture file in place, read a built tree."""
+"""Small helpers the stage tests share: edit a fixture file in place, read a built tree, split a project into pages."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,3 +21,11 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+def in_pages(root: Path) -> Path:
+    """The project with its topics and timeline two facts a page (the basic fixture: meetings and the timeline
+    then have two pages)."""
+    site = root / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "facts_per_page: 2\ntimeline_page_size: 2\n", encoding="utf-8")
+    return root

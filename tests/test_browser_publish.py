@@ -9,6 +9,7 @@ import urllib.parse
 import pytest
 
 from conftest import copy_project
+from helpers import in_pages
 from sitegen import build
 from sitegen.urls import base_path, page_url
 from tools.checks import axe_source, html_files
@@ -22,7 +23,7 @@ REAL_BASE = "https://example.org/embassy-talks/"     # site.yaml
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser-fixture")
-    report = build(copy_project("basic", tmp / "project"), tmp / "_site")
+    report = build(in_pages(copy_project("basic", tmp / "project")), tmp / "_site")
     assert report.ok, "\n".join(map(str, report.errors))
     return tmp / "_site"
 
@@ -207,3 +208,40 @@ def test_skip_link_comes_first_shows_on_focus_and_every_focus_is_visible(browser
             assert style != "none" and float(width) >= 2 and now["visible"], now
     finally:
         page.close()
+
+
+def test_the_pager_of_a_long_topic_reads_right_to_left_and_fits_a_phone(browser, static_server, tmp_path):
+    """On a phone, the links between a topic's pages stay on screen: the previous page at the start of the line
+    (the right, in Arabic) and the next at its end, on one line, the numbers on one line below; each link big
+    enough to touch (WCAG 2.5.8: 24 px), the current page set apart."""
+    root = copy_project("basic", tmp_path / "project")
+    (root / "site.yaml").write_text((root / "site.yaml").read_text(encoding="utf-8") + "facts_per_page: 1\n",
+                                    encoding="utf-8")
+    with open(root / "content/topics/flights.yaml", "a", encoding="utf-8") as f:    # 14 pages
+        f.write("".join(f'  - id: extra-{n}\n    text: "واقعة إضافية رقم {n}."\n    citations:\n      - source: two\n'
+                        f'        quote: "وكانت الرحلات الجوية قد علقت عام 2022 بعد بدء الحرب"\n' for n in range(12)))
+    assert build(root, tmp_path / "_site").ok
+    base = static_server(tmp_path / "_site", base_path(FIXTURE_BASE))
+    page = browser.new_page(viewport={"width": 375, "height": 700})
+    try:
+        page.goto(base + "topics/flights/7/")
+        got = page.evaluate("""() => {
+          const nav = document.querySelector('nav.pager');
+          const box = el => el.getBoundingClientRect();
+          const links = [...nav.querySelectorAll('a')].filter(a => box(a).width > 0);
+          const items = [...nav.querySelectorAll('li')].filter(li => box(li).width > 0);
+          const style = el => getComputedStyle(el).backgroundColor;
+          return {
+            prev: box(nav.querySelector('[rel=prev]')), next: box(nav.querySelector('[rel=next]')),
+            numbers: items.map(li => li.innerText), lines: new Set(items.map(li => Math.round(box(li).top))).size,
+            inside: links.every(a => box(a).left >= 0 && box(a).right <= innerWidth),
+            smallest: Math.min(...links.map(a => Math.min(box(a).width, box(a).height))),
+            current: style(nav.querySelector('[aria-current=page]')), other: style(nav.querySelector('ol a:not([aria-current])')),
+            label: nav.getAttribute('aria-label'),
+          };
+        }""")
+    finally:
+        page.close()
+    assert got["prev"]["left"] > got["next"]["left"] and got["prev"]["top"] == got["next"]["top"], got
+    assert got["numbers"] == ["١", "…", "٦", "٧", "٨", "…", "١٤"] and got["lines"] == 1 and got["inside"], got
+    assert got["smallest"] >= 24 and got["current"] != got["other"] and got["label"], got

@@ -87,6 +87,7 @@ class Editing(RuleBasedStateMachine):
         self.made = 0
         self.reuse = Reuse()
         self.save_facts()
+        self.set_page_size("facts_per_page", 2)   # adding, removing and moving facts moves them across pages
         self.ok = False     # whether the last rebuild succeeded
 
     def teardown(self):
@@ -242,14 +243,20 @@ class Editing(RuleBasedStateMachine):
         else:
             path.write_text(content, encoding="utf-8")
 
+    def set_page_size(self, setting: str, size: int | None):
+        path = self.root / "site.yaml"
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith(setting)]
+        if size is not None:
+            lines.insert(1, f"{setting}: {size}")
+        path.write_text("\n".join(lines), encoding="utf-8")
+
     @rule(size=st.sampled_from([None, 1, 2]))
     def timeline_pages(self, size):
-        path = self.root / "site.yaml"
-        lines = [line for line in path.read_text(encoding="utf-8").split("\n")
-                 if not line.startswith("timeline_page_size")]
-        if size is not None:
-            lines.insert(1, f"timeline_page_size: {size}")
-        path.write_text("\n".join(lines), encoding="utf-8")
+        self.set_page_size("timeline_page_size", size)
+
+    @rule(size=st.sampled_from([None, 1, 2, 3]))
+    def topic_pages(self, size):
+        self.set_page_size("facts_per_page", size)
 
     @rule()
     def edit_stylesheet(self):

@@ -15,7 +15,7 @@ import yaml
 
 import sitegen.search
 from conftest import ROOT, copy_project
-from helpers import tree
+from helpers import in_pages, tree
 from sitegen import build
 from sitegen.load import load
 from sitegen.render import content_security_policy
@@ -36,9 +36,11 @@ def build_project(project_dir: Path, out: Path, base_url: str | None = None) -> 
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory) -> Path:
-    """tests/fixtures/basic (digits: arab) built with the real templates and static files."""
+    """tests/fixtures/basic (digits: arab) built with the real templates and static files, its topics and timeline
+    two facts a page: every check here covers a list split into pages too."""
     tmp = tmp_path_factory.mktemp("fixture")
-    return build_project(copy_project("basic", tmp / "project"), tmp / "_site")
+    return build_project(in_pages(copy_project("basic", tmp / "project")), tmp / "_site")
+
 
 
 @pytest.fixture(params=["fixture", "real"])

@@ -137,7 +137,7 @@ def test_markdown_raw_html_is_escaped(project):
 
 def test_template_syntax_error_names_template_and_line(project):
     root = project()
-    replace_in(root / "templates/topic.html", "{% endfor %}\n</section>", "{% endfo %}\n</section>")
+    replace_in(root / "templates/topic.html", "  {{ fact(f) }}\n{% endfor %}", "  {{ fact(f) }}\n{% endfo %}")
     report = build(root)
     line = line_of(root / "templates/topic.html", "{% endfo %}")
     assert report.errors == [Error("templates/topic.html", line, "template syntax: Encountered unknown tag 'endfo'. "
@@ -252,9 +252,11 @@ def test_a_long_timeline_is_split_into_linked_pages_holding_each_dated_fact_once
     ids = [re.findall(r'<article class="fact" id="([^"]+)"', p.read_text(encoding="utf-8")) for p in pages]
     assert sorted(i for page in ids for i in page) == ["flights-proposal", "flights-suspended", "met-in-istanbul"]
     second = html(out, "timeline/2/index.html")
-    assert second.count('<nav class="pager"') == 2 and '<a aria-current="page">٢</a>' in second  # digits: arab
-    assert '<a href="../../timeline/">١</a>' in second and '<a href="../../timeline/3/">٣</a>' in second
-    assert "<title>الخط الزمني (٢ من ٣)" in second
+    assert second.count('<nav class="pager"') == 2
+    assert '<a href="../../timeline/2/" aria-current="page" aria-label="الصفحة ٢">٢</a>' in second
+    assert '<a href="../../timeline/" aria-label="الصفحة ١">١</a>' in second  # digits: arab
+    assert '<a class="pager-step" href="../../timeline/3/" rel="next">' in second
+    assert "<title>الخط الزمني (الصفحة ٢ من ٣)" in second and '<p class="page-range">الواقعة ٢</p>' in second
     # the usual size: one page, no pager
     assert '<nav class="pager"' not in html(built(project()), "timeline/index.html")
 

@@ -720,6 +720,46 @@ def test_incremental_rebuilds_of_a_paged_timeline_write_what_a_cold_build_writes
     assert tree(tmp_path / "inc") == cold_tree(site, tmp_path / "cold")
 
 
+NEW_FACT = """  - id: new-fact
+    text: "واقعة جديدة."
+    entities: [darchiev]
+    citations:
+      - source: two
+        quote: "ورأس الوفد الروسي ألكسندر دارشييف"
+"""
+
+
+def swap_first_and_last(text: str) -> str:
+    head, _, rest = text.partition("\nfacts:\n")
+    first, *facts = re.split(r"(?=^  - id: )", rest, flags=re.M)[1:]
+    return head + "\nfacts:\n" + "".join([facts[-1], *facts[:-1], first])
+
+
+TOPIC_PAGE_EDITS = {  # meetings' three facts, two a page: edits that move facts across the pages' boundary, add a
+    # page or take one away; each with the file meetings' pages then are
+    "fact added first": (lambda text: text.replace("facts:\n", "facts:\n" + NEW_FACT), 2),
+    "fact appended": (lambda text: text + NEW_FACT, 2),
+    "facts appended: a third page": (lambda text: text + NEW_FACT + NEW_FACT.replace("new-fact", "newer-fact"), 3),
+    "first fact removed: one page": (lambda text: re.sub(r"  - id: met-in-istanbul\n(    .*\n)+", "", text), 1),
+    "first and last facts swapped": (swap_first_and_last, 2),
+}
+
+
+@pytest.mark.parametrize("name", TOPIC_PAGE_EDITS)
+def test_incremental_rebuilds_of_a_topic_in_pages_write_what_a_cold_build_writes(project, tmp_path, name):
+    edit, pages = TOPIC_PAGE_EDITS[name]
+    site, reuse, out = project(), Reuse(), tmp_path / "inc"
+    replace_in(site / "site.yaml", "digits: arab", "digits: arab\nfacts_per_page: 2")
+    preview_build(site, out, reuse)
+    assert (out / "topics/meetings/2/index.html").is_file()
+    meetings = site / "content/topics/meetings.yaml"
+    meetings.write_text(edit(meetings.read_text(encoding="utf-8")), encoding="utf-8")
+    again = preview_build(site, out, reuse)
+    assert again.rendered < again.pages
+    assert tree(out) == cold_tree(site, tmp_path / "cold")
+    assert len(list((out / "topics/meetings").rglob("index.html"))) == pages
+
+
 def test_the_preview_has_a_search_index_and_keeps_it_up_to_date(project, tmp_path):
     site = project()
     with preview_server(site, tmp_path / "out") as (preview, url):
