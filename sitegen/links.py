@@ -58,7 +58,7 @@ class LinkIndex:
             self.root, self.normal = root, {}
         read = [path for path in files if path.endswith((".html", ".css"))]
         ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
-        changed = {path for path in read if not _same(self.links.get(path), files[path])}
+        changed = {path for path in read if path not in self.links or not _same(self.links[path], files[path])}
         # a link's verdict depends on whether its target exists and on the target's ids, nothing else of it: a
         # page is judged again when it changed, or when a file it links to came, went or has other ids
         moved = self.paths.symmetric_difference(files) | {
