@@ -12,7 +12,6 @@ if __name__ == "__main__":
     gc.disable()
 
 import argparse  # noqa: E402
-import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -51,10 +50,7 @@ def print_errors(errors) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return execute(parse_args(sys.argv[1:] if argv is None else argv))
-
-
-def execute(args: argparse.Namespace) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return run(args)
     except OSError as exc:  # a disk or permission failure outside the files build() checks: one line, no traceback
@@ -97,15 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    arguments = parse_args(sys.argv[1:])
     try:
-        status = execute(arguments)
+        sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
-    if arguments.command == "serve":
-        sys.exit(status)
-    # A one-off command leaves freeing what it made (the site, the templates, the pages' records) to the system:
-    # Python's own teardown of it took 30-70 ms once the build had finished. Everything it wrote is closed.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
