@@ -12,6 +12,7 @@ if __name__ == "__main__":
     gc.disable()
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -50,7 +51,10 @@ def print_errors(errors) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return execute(parse_args(sys.argv[1:] if argv is None else argv))
+
+
+def execute(args: argparse.Namespace) -> int:
     try:
         return run(args)
     except OSError as exc:  # a disk or permission failure outside the files build() checks: one line, no traceback
@@ -93,7 +97,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    arguments = parse_args(sys.argv[1:])
     try:
-        sys.exit(main())
+        status = execute(arguments)
     except KeyboardInterrupt:
         sys.exit(130)
+    if arguments.command == "serve" or sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(status)    # a profiler or coverage writes its data as Python exits: it gets the usual exit
+    # A one-off command leaves freeing what it made (the site, the templates, the pages' records) to the system:
+    # Python's own teardown of it took 30-70 ms on the real site, 340-390 ms at 10,000 facts. All it wrote is closed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -110,3 +110,14 @@ def test_a_search_index_that_fails_stops_the_build_with_pagefinds_own_words(proj
     assert first.startswith("search") and "the search index could not be built" in first
     assert "out of cheese" in first and summary == "1 error; nothing was written."
     assert not (root / "_site").exists()
+
+
+def test_a_profiler_around_the_command_still_gets_its_data(project, tmp_path):
+    """A one-off command skips Python's teardown when it ends, except under a profiler or coverage, whose data
+    is written as Python exits."""
+    root, stats = project(), tmp_path / "build.prof"
+    result = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), str(ROOT / "build.py"),
+                             "--project", str(root), "check"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("checked ")
+    assert stats.stat().st_size > 0
