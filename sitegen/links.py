@@ -59,12 +59,7 @@ class LinkIndex:
         read = [path for path in files if path.endswith((".html", ".css"))]
         ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
         changed = {path for path in read if path not in self.links or not _same(self.links[path], files[path])}
-        # a link's verdict depends on whether its target exists and on the target's ids, nothing else of it: a
-        # page is judged again when it changed, or when a file it links to came, went or has other ids
-        moved = self.paths.symmetric_difference(files) | {
-            path for path, page_ids in ids.items() if path not in self.ids or self.ids[path][1] != page_ids}
-        # the keys a link to such a file is stored under: its path, and its folder for an index.html
-        touched = moved | {posixpath.dirname(path) for path in moved if posixpath.basename(path) == "index.html"}
+        touched = self.touched(files, ids)
         broken: dict[bytes, tuple[str, str]] = {}        # the link -> (the first page it fails on, why)
         verdicts, links_kept = {}, {}
         targets = Targets(files)
@@ -82,6 +77,14 @@ class LinkIndex:
         facts = {f.id: f for f in site.facts()} if broken else {}
         return [e for link, (page, why) in sorted(broken.items())
                 for e in blame(link.decode("utf-8"), page, why + where_shown(link, page, facts), written)]
+
+    def touched(self, files: dict[str, bytes], ids: dict[str, frozenset[bytes]]) -> set[str]:
+        """The keys of the files that came, went or have other ids since the last check: a link's verdict
+        depends on whether its target exists and on the target's ids, nothing else of it. A link to a file is
+        stored under its path, and under its folder for an index.html."""
+        moved = self.paths.symmetric_difference(files) | {
+            path for path, page_ids in ids.items() if path not in self.ids or self.ids[path][1] != page_ids}
+        return moved | {posixpath.dirname(path) for path in moved if posixpath.basename(path) == "index.html"}
 
     def links_of(self, path: str, data: bytes, root: str, ids: dict) -> PageLinks:
         kept = self.links.get(path)

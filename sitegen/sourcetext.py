@@ -159,22 +159,24 @@ def highlight(text: str, a: int, b: int, spans: list[Span], look, url, bare=(), 
     out = []  # plain strings, each escaped once: Markup's own operators escape every piece again
     for x, y in zip(cuts, cuts[1:]):
         covering = [s for s in spans if s.start <= x and s.end >= y]
-        piece = isolate_latin(text[x:y])
-        at = f' data-at="{x}"' if offsets else ""
-        if covering:
-            ids = [s.anchor for s in covering if s.start == x]   # "q-START-END": nothing to escape
-            attr = f' id="{ids[0]}"' if ids else ""
-            extra = "".join(f'<span id="{i}"></span>' for i in ids[1:])
-            piece = f"{extra}<mark{attr}{at}>{piece}</mark>"
-        elif (x, y) in bare:
-            piece = f'<span class="uncited" id="{uncited_anchor(x, y)}"{at}>{piece}</span>'
-        elif offsets:
-            piece = f"<span{at}>{piece}</span>"
-        out.append(piece)
+        out.append(_piece(isolate_latin(text[x:y]), x, y, covering, (x, y) in bare, offsets))
         ending = {n: item for s in spans if s.end == y <= b for n, item in s.citers}
         if ending:  # spans ending together share one list, each citing fact or entity named once
             out.append(citer_links(sorted(ending.items(), key=lambda pair: pair[0]), look, url))
     return Markup("".join(out))
+
+
+def _piece(escaped: str, x: int, y: int, covering: list[Span], uncited: bool, offsets: bool) -> str:
+    """text[x:y] (escaped) in its element: a <mark> when spans cover it, an uncited sentence's <span>, or bare."""
+    at = f' data-at="{x}"' if offsets else ""
+    if covering:
+        ids = [s.anchor for s in covering if s.start == x]   # "q-START-END": nothing to escape
+        attr = f' id="{ids[0]}"' if ids else ""
+        extra = "".join(f'<span id="{i}"></span>' for i in ids[1:])
+        return f"{extra}<mark{attr}{at}>{escaped}</mark>"
+    if uncited:
+        return f'<span class="uncited" id="{uncited_anchor(x, y)}"{at}>{escaped}</span>'
+    return f"<span{at}>{escaped}</span>" if offsets else escaped
 
 
 def uncited_anchor(start: int, end: int) -> str:
