@@ -16,7 +16,9 @@ of several runs of:
   hugo            `hugo --quiet` on the same content written as a Hugo site (one page per fact, a list page per
                   topic, right to left), into an empty folder; only when hugo is on PATH (or --hugo)
   hugo+pagefind   the same, then Pagefind over Hugo's output: a searchable site, as a cold build of ours writes
-                  (its search index included); the ratio compares with this
+                  (its search index included); the ratio compares with this. Our cold build and this one take
+                  turns, run by run, so that the disk's state (a file system busy freeing the last run's files
+                  makes new ones slowly) falls on both alike
 
 Synthetic sites have N facts over M = max(5, N/50) sources and 5 to 10 topics, with Arabic seed articles made
 from a word list and every quote cut verbatim from them (bench/synth.py). The machine has 2 cores and other work
@@ -190,11 +192,19 @@ def format_seconds(seconds: float) -> str:
 def repeat(once: Callable[[], float], runs: int) -> Measured:
     """The median of `runs` calls of `once`; of fewer (never under MIN_RUNS) when the first is too slow for
     `runs` of them to fit in BUDGET_SECONDS."""
-    times = [once()]
-    affordable = int(BUDGET_SECONDS / max(times[0], 1e-9))
-    total = min(runs, max(MIN_RUNS, affordable))
-    times += [once() for _ in range(total - 1)]
-    return Measured(statistics.median(times), len(times))
+    return alternately([once], runs)[0]
+
+
+def alternately(onces: list[Callable[[], float]], runs: int) -> list[Measured]:
+    """Each of `onces` called in turn, `runs` rounds (as repeat() counts them, by the first round's time): the
+    median of each. Measurements compared with one another take turns, so that what the machine and its disk
+    are doing meanwhile falls on both alike."""
+    times = [[once()] for once in onces]
+    affordable = int(BUDGET_SECONDS / max(sum(t[0] for t in times), 1e-9))
+    for _ in range(min(runs, max(MIN_RUNS, affordable)) - 1):
+        for once, taken in zip(onces, times):
+            taken.append(once())
+    return [Measured(statistics.median(taken), len(taken)) for taken in times]
 
 
 # Runs a command and prints its wall time, peak RSS (KiB) and exit code. The build is started from this small
@@ -209,10 +219,10 @@ print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(
 """
 
 
-def measure_cold_build(project: Path, out: Path, runs: int) -> tuple[Measured, float]:
-    """`python build.py build` in a fresh process into an empty folder: (wall time, peak memory in MiB)."""
+def cold_build(project: Path, out: Path, peaks: list[float]) -> Callable[[], float]:
+    """One `python build.py build` in a fresh process into an empty folder: its wall time; its peak memory in MiB
+    goes into `peaks`."""
     command = [sys.executable, str(ROOT / "build.py"), "--project", str(project), "build", "--out", str(out)]
-    peaks: list[float] = []
     # As on a user's machine, Python keeps the generator's compiled modules (__pycache__, which git ignores) from
     # one run to the next: under PYTHONDONTWRITEBYTECODE every run would compile its 25 modules again (~50 ms).
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
@@ -229,8 +239,7 @@ def measure_cold_build(project: Path, out: Path, runs: int) -> tuple[Measured, f
         peaks.append(int(peak_kib) / 1024)    # ru_maxrss is in KiB on Linux
         return float(seconds)
 
-    measured = repeat(once, runs)
-    return measured, statistics.median(peaks)
+    return once
 
 
 def measure_no_change(preview, runs: int) -> Measured:
@@ -288,14 +297,14 @@ def measure_template_edit(preview, project: Path, runs: int) -> Measured:
         template.write_text(original, encoding="utf-8")
 
 
-def measure_hugo(folder: Path, runs: int) -> tuple[Measured, Measured]:
-    """`hugo --quiet` on the Hugo version of the same content, into an empty folder; and the same followed by
-    Pagefind over what Hugo wrote (how Hugo sites get search, and what our build does too)."""
+def hugo_build(folder: Path, alone: list[float]) -> Callable[[], float]:
+    """One `hugo --quiet` on the Hugo version of the same content, into an empty folder, followed by Pagefind
+    over what Hugo wrote (how Hugo sites get search, and what our build does too): the time of both; Hugo's
+    own goes into `alone`."""
     from pagefind.service import get_executable
 
     command = hugo_site.hugo_command(folder)
     pagefind = [str(get_executable()), "--site", str(folder / "public"), "--silent"]
-    alone = []
 
     def once() -> float:
         for name in ("public", "resources"):
@@ -309,8 +318,7 @@ def measure_hugo(folder: Path, runs: int) -> tuple[Measured, Measured]:
             raise BenchError(f"hugo or pagefind failed on {folder}:\n{done.stderr[-2000:]}")
         return time.perf_counter() - started
 
-    with_search = repeat(once, runs)
-    return Measured(statistics.median(alone), len(alone)), with_search
+    return once
 
 
 # --- Editing content the way an editor does ----------------------------------------------------------------------
@@ -338,28 +346,29 @@ def measure_site(label: str, project: Path, cold_project: Path, work: Path, edit
                  with_hugo: bool) -> Row:
     """Every measurement of one project. `cold_project` is what the cold build reads (the real site reads the
     repository itself); the warm measurements edit files, so they run on `project`, a copy."""
-    progress(label, "cold build")
-    cold, peak = measure_cold_build(cold_project, work / "cold-out", runs)
+    peaks: list[float] = []
+    builds = [cold_build(cold_project, work / "cold-out", peaks)]
+    hugo_alone: list[float] = []
+    if with_hugo:   # from the site as the cold build reads it
+        hugo_site.write_hugo_site(load(cold_project)[0], work / "hugo")
+        builds.append(hugo_build(work / "hugo", hugo_alone))
+    progress(label, "cold build" + (", hugo and pagefind, in turn" if with_hugo else ""))
+    cold, *hugo_search = alternately(builds, runs)
     shutil.rmtree(work / "cold-out", ignore_errors=True)
+    hugo = Measured(statistics.median(hugo_alone), len(hugo_alone)) if with_hugo else None
 
     progress(label, "rebuilds")
     out = work / "preview-out"
     preview = preview_kind()(project, out)      # its first build warms the Jinja environment
     first = preview.report                      # the site as written, before any edit
-    if with_hugo:
-        hugo_site.write_hugo_site(first.site, work / "hugo")
     no_change = measure_no_change(preview, runs)
     fact_edit = measure_fact_edit(preview, out, edit_file, runs)
     edit_rendered = getattr(preview.report, "rendered", None)
     template_edit = measure_template_edit(preview, project, runs)
     shutil.rmtree(out, ignore_errors=True)
-
-    hugo = hugo_search = None
-    if with_hugo:
-        progress(label, "hugo")
-        hugo, hugo_search = measure_hugo(work / "hugo", runs)
-    return Row(label, len(first.site.facts()), len(first.site.sources), first.pages, cold, peak, no_change,
-               fact_edit, template_edit, edit_rendered, hugo, hugo_search)
+    return Row(label, len(first.site.facts()), len(first.site.sources), first.pages, cold,
+               statistics.median(peaks), no_change, fact_edit, template_edit, edit_rendered, hugo,
+               hugo_search[0] if hugo_search else None)
 
 
 def measure_synthetic(n_facts: int, work: Path, runs: int, with_hugo: bool) -> Row:
