@@ -39,6 +39,7 @@ from .pipeline import Report, build
 from .preview.collector import Collector
 from .preview.errors import (FILES, SERVED, TerminalFormatter, error_page, newest_first, overlay, terminal)
 from .preview.hosts import Listening
+from .preview.place import page_holding
 from .preview.watch import Watch
 from .reuse import Reuse
 from .search import BUNDLE, BackgroundIndex
@@ -275,6 +276,7 @@ class PreviewApplication(web.Application):
         super().__init__([
             (r"/livereload", ReloadSocket, {"preview": preview, "listening": listening}),
             (r"/livereload.js", ReloadScript),
+            (re.escape(FILES) + "place", PlaceLookup, {"preview": preview}),
             (re.escape(FILES) + r"(.*)", PreviewFiles, {"path": str(PREVIEW_FILES)}),
             (re.escape(urlsplit(preview.base_url).path.rstrip("/") + "/" + BUNDLE) + r"(.*)", SearchFiles,
              {"preview": preview}),
@@ -395,6 +397,23 @@ class SearchFiles(web.StaticFileHandler):
         """By where it is: a bundle's folder is named by its digest and never changed (tornado's own would keep a
         digest of every file ever served)."""
         return f'"{hashlib.sha256(self.absolute_path.encode()).hexdigest()[:32]}"'
+
+
+class PlaceLookup(web.RequestHandler):
+    """?page=/topics/visas/3/&id=visas-00250: {"page": "/topics/visas/4/"}, the page of that series now holding
+    the element place.js kept the editor's place by (preview/place.py); 404 if none does."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def get(self) -> None:
+        root = urlsplit(self.preview.base_url).path.rstrip("/") + "/"
+        page, ident = self.get_query_argument("page", ""), self.get_query_argument("id", "")
+        found = page_holding(self.preview.out, page[len(root):], ident) if page.startswith(root) else None
+        if found is None:
+            raise web.HTTPError(404)
+        self.set_header("Cache-Control", "no-store")
+        self.finish({"page": root + found})
 
 
 class PreviewFiles(web.StaticFileHandler):

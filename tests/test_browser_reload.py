@@ -173,3 +173,28 @@ def test_a_build_that_ends_before_the_page_listens_still_reloads_it(project, ser
     wait_until(lambda: server.rebuilds(), 30, "the save's rebuild to be logged")
     held[0].continue_()
     expect(page.locator("main")).to_contain_text("نص ظهر في الصفحة وحده.", timeout=TIMEOUT_MS)
+
+
+def test_a_fact_pushed_onto_the_next_page_is_followed_there(project, serve_process, browser):
+    """On a topic in pages, a fact added above the one the editor reads moves it onto the next page: the reloaded
+    page gives way to that one (in place of it in the history), with the fact in the window."""
+    from test_paging import EXTRA, paged, topic_fact_ids
+
+    site = paged(project, 2, extra=4)       # two facts a page
+    reading = topic_fact_ids(site, "flights")[3]     # the second of page 2
+    server = serve_process(site)
+    page = browser.new_context(viewport={"width": 375, "height": 500}).new_page()
+    open_live(page, server.url + "topics/flights/2/")
+    page.evaluate("id => { document.getElementById(id).scrollIntoView(); scrollBy(0, 30); }", reading)
+    page.wait_for_function(f"() => ({TOP})({reading!r}) < 0")
+    top = page.evaluate(TOP, reading)
+    history = page.evaluate("history.length")
+
+    topic = site / FLIGHTS
+    text = topic.read_text(encoding="utf-8")
+    first = text.index("\nfacts:\n") + len("\nfacts:\n")
+    topic.write_text(text[:first] + EXTRA.format(n=0) + text[first:], encoding="utf-8")
+    page.wait_for_url(server.url + "topics/flights/3/", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"() => Math.abs(({TOP})({reading!r}) - {top}) < 1", timeout=TIMEOUT_MS)
+    assert page.evaluate("history.length") == history
+    page.context.close()

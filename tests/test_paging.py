@@ -183,3 +183,26 @@ def test_the_real_sites_topics_each_fit_one_page(real_site):
     for topic in (real_site / "topics").iterdir():
         assert [p.name for p in topic.iterdir()] == ["index.html"], topic
         assert '<nav class="pager"' not in (topic / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_preview_names_the_page_of_a_topic_now_holding_a_fact(project, tmp_path):
+    """What place.js asks when the fact the editor was reading is no longer on the reloaded page: the page of the
+    same series (a topic, the timeline) that holds it now; nothing for an id no page has, or a page outside."""
+    import urllib.parse
+    from test_serve import fetch, preview_server
+
+    root = paged(project, 2, extra=4, timeline=1)
+    ids = topic_fact_ids(root, "flights")
+    with preview_server(root, tmp_path / "out", search=False) as (preview, url):
+        def ask(page: str, ident: str):
+            status, body = fetch(url + "_preview/place?" + urllib.parse.urlencode({"page": page, "id": ident}))
+            return json.loads(body)["page"] if status == 200 else status
+
+        assert ask("/topics/flights/", ids[5]) == "/topics/flights/3/"
+        assert ask("/topics/flights/3/", ids[0]) == "/topics/flights/"
+        assert ask("/topics/flights/2/", ids[3]) == "/topics/flights/2/"
+        shown = fact_ids(html(preview.out, "timeline/2/index.html"))[0]
+        assert ask("/timeline/", shown) == "/timeline/2/"
+        assert ask("/topics/flights/", "no-such-fact") == 404
+        assert ask("/topics/../../", ids[0]) == 404
+        assert ask("topics/flights/", ids[0]) == 404

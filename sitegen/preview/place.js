@@ -3,9 +3,13 @@
 // scroll offset. Long lists are laid out only where they are read (content-visibility in the site's stylesheet), so
 // on a fresh load everything above the window has an estimated height and the browser's own restored offset would
 // land on another fact.
+// A save that adds or removes a fact before it, on a topic or timeline in pages, moves the element to another page:
+// the preview says which (/_preview/place), and this page is replaced by that one, where the place is put back.
 "use strict";
 (() => {
-  const KEY = "sitegen-preview-place:" + location.pathname + location.search;
+  const PREFIX = "sitegen-preview-place:";
+  const FOLLOWED = "sitegen-preview-followed";     // the page an element was followed to, until it has loaded
+  const KEY = PREFIX + location.pathname + location.search;
   history.scrollRestoration = "manual";
 
   // the first element with an id under the middle of the window, from its top edge down
@@ -24,7 +28,9 @@
   });
 
   const navigation = performance.getEntriesByType("navigation")[0];
-  if (!navigation || !["reload", "back_forward"].includes(navigation.type)) return;
+  const followed = sessionStorage.getItem(FOLLOWED) === location.pathname;
+  sessionStorage.removeItem(FOLLOWED);
+  if (!followed && (!navigation || !["reload", "back_forward"].includes(navigation.type))) return;
   let place = null;
   try {
     place = JSON.parse(sessionStorage.getItem(KEY));
@@ -51,5 +57,21 @@
     const settled = document.readyState === "complete" && document.fonts.status === "loaded" && still >= 3;
     if (!settled && performance.now() < 5000) requestAnimationFrame(putBack);
   };
-  putBack();
+  if (place.id && !at && !followed) follow(place, putBack);
+  else putBack();
+
+  // the element is on another page of this series now: go there (replacing this page in the history), keeping
+  // the place; if no page of it holds the element any more, the scroll offset is put back here instead
+  function follow(kept, otherwise) {
+    const ask = new URLSearchParams({page: location.pathname, id: kept.id});
+    fetch("/_preview/place?" + ask, {cache: "no-store"})
+      .then(answer => answer.ok ? answer.json() : null)
+      .then(found => {
+        if (!found || found.page === location.pathname) return otherwise();
+        sessionStorage.setItem(PREFIX + found.page, JSON.stringify(kept));
+        sessionStorage.setItem(FOLLOWED, found.page);
+        location.replace(found.page);
+      })
+      .catch(otherwise);
+  }
 })();
