@@ -163,7 +163,7 @@ class Fragments:
             return UNKNOWN
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
-        """The fact as one page shows it: its markers numbered by that page's references."""
+        """The fact as one page shows it: its markers numbered by that page's references, the whole placed once."""
         self.recorder.whole(fact)
         self.recorder.note(("fact-html", fact.id, None))
         topic = self.topic_line(fact) if show_topic else ""
@@ -205,9 +205,10 @@ class Fragments:
     def quote_html(self, citation: Citation) -> str:
         return self._stored(b"quote", citation, "footnotes.html", "quote")
 
-    def note_html(self, citation: Citation, page_path: str) -> str:
-        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage."""
-        return place(self._stored(b"note", citation, "footnotes.html", "note"), page_path)
+    def note_text(self, citation: Citation) -> str:
+        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage;
+        its links still to be placed (place()), with the fact or marker that holds it."""
+        return self._stored(b"note", citation, "footnotes.html", "note")
 
     def _stored(self, kind: bytes, citation: Citation, partial: str, macro: str) -> str:
         """A citation's fragment, kept across builds by the hash of the citation (its words and offsets)."""

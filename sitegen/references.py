@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from .fragments import place
 from .model import Citation, Source
 
 
@@ -33,7 +34,7 @@ class References:
 
     def __init__(self, page_path: str, look, fmt, note, markers: MarkerTemplate):
         self.page_path = page_path
-        self.note = note            # citation -> what its marker opens on this page (quote, article, date, link)
+        self.note = note            # citation -> what its marker opens (quote, article, date, link), not placed
         self.markers = markers
         self.look = look
         self.fmt = fmt
@@ -56,10 +57,11 @@ class References:
 
     def marker_html(self, citation: Citation) -> Markup:
         """The numbered marker in the text, opening the quote below its line (partials/footnotes.html marker())."""
-        return Markup(self.marker_text(citation))
+        return Markup(place(self.marker_text(citation), self.page_path))
 
     def marker_text(self, citation: Citation) -> str:
-        """marker_html() as a plain string, for joining thousands of them into a page."""
+        """marker_html() as a plain string with its links not yet placed, for a fact's fragment (fragments.py),
+        which places its markers with the rest of the fact in one pass."""
         ref, use = self.marker(citation)
         return self.markers.fill(self.fmt.digits(ref.number), use.marker_id, self.note(citation))
 

@@ -331,7 +331,7 @@ class Renderer:
 
     def page_context(self, page: OutPage) -> dict:
         look, recorder = self.look, self.recorder
-        refs = References(page.path, look, look.fmt, note=lambda c: self.made.note_html(c, page.path),
+        refs = References(page.path, look, look.fmt, note=self.made.note_text,
                           markers=self.markers)
 
         def url(target) -> str:
