@@ -229,7 +229,7 @@ class Fragments:
 
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
-        return Markup(place(self._source(source), page_path))
+        return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source), page_path))
 
     def _source(self, source) -> Markup:
         """source_html() inside a fragment, which is placed on its page as a whole."""
