@@ -17,7 +17,7 @@ from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site, Topic
 from .i18n import MissingMessage, install_catalog
 from .parallel import can_fork, in_two, start_forked
-from .references import MarkerTemplate, References
+from .references import ListTemplate, MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
 from .sourcetext import source_paragraphs
 from .tables import ordered_topics, site_tables
@@ -254,6 +254,7 @@ class Renderer:
         if record:  # and the fragments' output, for the keys pages read of them
             self.digests.outputs = {"fact-html": self.made.fact_output, "topic-line": self.made.topic_output}
         self.markers = MarkerTemplate(env)
+        self.lists = ListTemplate(env)
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
@@ -359,8 +360,9 @@ class Renderer:
         return context
 
     def reference_list(self, context: dict) -> str:
-        module = self.env.get_template("partials/footnotes.html").make_module(context)
-        return str(module.footnotes())
+        def macro() -> str:
+            return str(self.env.get_template("partials/footnotes.html").make_module(context).footnotes())
+        return self.lists.render(context, macro)
 
 
 def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
