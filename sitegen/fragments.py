@@ -319,4 +319,4 @@ def place(html: str, page_path: str) -> str:
 def root_relative(target: str) -> Markup:
     """A link in a fragment: the root token, then the target's pretty URL (the page puts its own "../" in)."""
     path, hash_, anchor = target.partition("#")
-    return Markup(ROOT) + escape(page_url(path) + hash_ + anchor)
+    return Markup(ROOT + str(escape(page_url(path) + hash_ + anchor)))   # one string, not three Markup objects
