@@ -163,7 +163,7 @@ class Fragments:
             return UNKNOWN
 
     def fact_html(self, fact: Fact, refs, page_path: str, show_topic: bool) -> Markup:
-        """The fact as one page shows it: its markers numbered by that page's references."""
+        """The fact as one page shows it: its markers numbered by that page's references, the whole placed once."""
         self.recorder.whole(fact)
         self.recorder.note(("fact-html", fact.id, None))
         topic = self.topic_line(fact) if show_topic else ""
@@ -205,9 +205,10 @@ class Fragments:
     def quote_html(self, citation: Citation) -> str:
         return self._stored(b"quote", citation, "footnotes.html", "quote")
 
-    def note_html(self, citation: Citation, page_path: str) -> str:
-        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage."""
-        return place(self._stored(b"note", citation, "footnotes.html", "note"), page_path)
+    def note_text(self, citation: Citation) -> str:
+        """What a citation's marker opens: the quoted words, the article and its date, the link to the passage;
+        its links still to be placed (place()), with the fact or marker that holds it."""
+        return self._stored(b"note", citation, "footnotes.html", "note")
 
     def _stored(self, kind: bytes, citation: Citation, partial: str, macro: str) -> str:
         """A citation's fragment, kept across builds by the hash of the citation (its words and offsets)."""
@@ -228,7 +229,7 @@ class Fragments:
 
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
-        return Markup(place(self._source(source), page_path))
+        return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source), page_path))
 
     def _source(self, source) -> Markup:
         """source_html() inside a fragment, which is placed on its page as a whole."""
@@ -318,4 +319,4 @@ def place(html: str, page_path: str) -> str:
 def root_relative(target: str) -> Markup:
     """A link in a fragment: the root token, then the target's pretty URL (the page puts its own "../" in)."""
     path, hash_, anchor = target.partition("#")
-    return Markup(ROOT) + escape(page_url(path) + hash_ + anchor)
+    return Markup(ROOT + str(escape(page_url(path) + hash_ + anchor)))   # one string, not three Markup objects

@@ -145,11 +145,11 @@ class Formatter:
 def isolate_latin(text: str, arabic_digits: bool = False) -> Markup:
     """Escape plain text and wrap Latin runs in <bdi> so they do not reorder the Arabic around them; with
     arabic_digits, the digits outside those runs Arabic-Indic."""
-    table = ARABIC_DIGITS if arabic_digits else {}
     out, last = [], 0
     for m in LATIN_RUN.finditer(text):  # joined as plain strings: Markup's own join escapes every piece again
-        out.append(escape(text[last:m.start()].translate(table)))
+        piece = text[last:m.start()]    # translated only for digits: str.translate copies char by char
+        out.append(escape(piece.translate(ARABIC_DIGITS) if arabic_digits else piece))
         out.append(f'<bdi dir="ltr">{escape(m.group(0))}</bdi>')
         last = m.end()
-    out.append(escape(text[last:].translate(table)))
+    out.append(escape(text[last:].translate(ARABIC_DIGITS) if arabic_digits else text[last:]))
     return Markup("".join(out))

@@ -1,6 +1,8 @@
 """Stage 4: pages, links, citation markers and reference lists, highlighted source text, template errors."""
 import re
 
+import pytest
+
 from sitegen import build
 from sitegen.model import Error
 from sitegen.urls import relative_url
@@ -70,6 +72,33 @@ def test_a_source_cited_once_gets_a_plain_backlink(project):
     out = built(project())
     page = html(out, "topics/flights/index.html")
     assert '<a href="#cite-1-1" aria-label="عودة إلى موضع الاستشهاد">↑</a>' in page
+
+
+# Edits of the reference list's macros (partials/footnotes.html), each with what a topic page then shows: on
+# "meetings" sources one and two are cited three times each, on "flights" one source once.
+FOOTNOTES_EDITS = {
+    "lettered backlink": ('<a href="#{{ use.marker_id }}"', '<a class="back" href="#{{ use.marker_id }}"',
+                          "meetings", r'<a class="back" href="#cite-1-2" aria-label="[^"]*ب">ب</a>'),
+    "single backlink": ('">↑</a>', '">↑ {{ ref.uses[0].letter }}|</a>',
+                        "flights", r'<a href="#cite-1-1" [^>]*>↑ \|</a>'),
+    "a reference's place in the list": ('<li id="{{ ref.id }}">', '<li id="{{ ref.id }}" data-n="{{ loop.index }}">',
+                                        "meetings", r'<li id="ref-1" data-n="1">(.|\n)*<li id="ref-2" data-n="2">'),
+    "the number as it is": ("{{ digits(ref.number) }}.", "{{ ref.number }}/{{ digits(ref.number) }}.",
+                            "meetings", r'<span class="ref-number">2/٢.</span>'),
+    "what the source says": ("{{ cited_source(ref.source) }}",
+                             "{{ ref.source.headline }}|{{ cited_source(ref.source) }}",
+                             "meetings", r"عنوان المقال الأول\|<cite>"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(FOOTNOTES_EDITS))
+def test_the_reference_list_is_its_template(project, edit):
+    """The list is filled in from formats its macros make (references.py): an edit of them shows on the pages."""
+    root = project()
+    old, new, topic, shown = FOOTNOTES_EDITS[edit]
+    replace_in(root / "templates/partials/footnotes.html", old, new)
+    page = html(built(root), f"topics/{topic}/index.html")
+    assert re.search(shown, page), page[page.index('<section class="references"'):]
 
 
 def test_source_page_highlights_each_quoted_span_with_an_id(project):
