@@ -229,11 +229,14 @@ class Fragments:
 
     def source_html(self, source, page_path: str) -> Markup:
         """A source as the reference lists name it, with its date."""
-        return Markup(place(self._once(("source", source.id), "footnotes.html", "source", lambda: source), page_path))
+        return Markup(place(self._source_text(source), page_path))   # placed as a str: Markup.replace escapes
 
     def _source(self, source) -> Markup:
         """source_html() inside a fragment, which is placed on its page as a whole."""
-        return Markup(self._once(("source", source.id), "footnotes.html", "source", lambda: source))
+        return Markup(self._source_text(source))
+
+    def _source_text(self, source) -> str:
+        return self._once(("source", source.id), "footnotes.html", "source", lambda: source)
 
     def reference_list(self, refs, page_path: str, render) -> tuple[bytes, bytes, dict]:
         """A page's reference list (`render()` makes it), its key and record: kept from the page's last render

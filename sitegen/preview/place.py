@@ -7,7 +7,8 @@ import html
 import re
 from pathlib import Path
 
-NUMBERED = re.compile(r"(?P<series>(?:[^/]+/)*?)(?:\d+/)?")     # topics/visas/3/ -> topics/visas/
+# topics/visas/3/ -> topics/visas/: page N of a list is at its first page's address + "N/" (urls.py, "_part")
+NUMBERED = re.compile(r"(?P<series>(?:[^/]+/)*?)(?:\d+/)?")
 
 
 def page_holding(out: Path, page: str, ident: str) -> str | None:
@@ -21,9 +22,8 @@ def page_holding(out: Path, page: str, ident: str) -> str | None:
     if not folder.resolve().is_relative_to(out.resolve()):
         return None
     wanted = f' id="{html.escape(ident)}"'.encode()
-    pages = [(series, folder / "index.html")] + sorted(
-        ((f"{series}{entry.name}/", entry / "index.html") for entry in _numbered(folder)),
-        key=lambda pair: int(pair[0].rstrip("/").rpartition("/")[2]))
+    later = sorted(_numbered(folder), key=lambda entry: int(entry.name))
+    pages = [(series, folder / "index.html")] + [(f"{series}{entry.name}/", entry / "index.html") for entry in later]
     for address, file in pages:
         try:
             if wanted in file.read_bytes():
