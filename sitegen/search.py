@@ -5,6 +5,8 @@ the content, not from the rendered pages, so no header, navigation or footer is 
 text is folded (`fold`: hamza forms of alef, ى/ي, ة/ه, tatweel, diacritics, as Lucene's ArabicNormalizer does);
 the search page folds the query with the same table, and shows each result's original text from its metadata.
 A fact's record also holds every name the articles give the entities it names, so any spelling finds it.
+Pagefind searches metadata too, so a record's address is not metadata (the search page takes Pagefind's own):
+its words would find the record, and at 10,000 facts each address is a word of its own in every part's vocabulary.
 
 The bundle goes into pagefind/HASH/, HASH being a digest of its files, and the search page is pointed at it: a
 deploy replaces the search page and its index together, never one file of an index with another's. A large site's
@@ -105,7 +107,7 @@ def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), w
             sources: list[str] = (), naming: tuple[str, list[str]] | None = None) -> Record:
     """kind: topic, fact, entity, page or article, which the search page names in words (templates/search.html)."""
     e = html.escape
-    meta = [("url", "/" + url), ("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
+    meta = [("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
     meta += [("sources", "، ".join(sources))] if sources else []
     filters = [("topic", topic)] if kind == "fact" else []
     if naming:  # the search page asks for these records on their own (filter "named") and matches these names

@@ -61,7 +61,7 @@ function result(data, words) {
   if (meta.sources) li.querySelector(".result-sources span").textContent = meta.sources;
   else li.querySelector(".result-sources").remove();
   const link = li.querySelector(".result-text a");
-  link.href = new URL(meta.url.replace(/^\//, ""), root).href;
+  link.href = new URL(data.url, root).href;     // the record's address under Pagefind's baseUrl, the site's root
   link.append(marked(meta.title, words));
   return li;
 }
@@ -94,8 +94,8 @@ async function results(api, words) {
   const search = await asked;
   const [found, first] = await Promise.all([
     Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data())), named]);
-  const urls = new Set(first.map((data) => data.meta.url));
-  return [search.results.length, [...first, ...found.filter((data) => !urls.has(data.meta.url))].slice(0, MAX_RESULTS)];
+  const urls = new Set(first.map((data) => data.url));
+  return [search.results.length, [...first, ...found.filter((data) => !urls.has(data.url))].slice(0, MAX_RESULTS)];
 }
 
 async function run() {

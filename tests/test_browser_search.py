@@ -84,6 +84,13 @@ def test_spellings_of_a_word_find_the_same_results(search_any, written, as_typed
     assert search_any(as_typed) == found
 
 
+def test_the_addresses_of_pages_are_not_searched(search_any):
+    """Readers find what the site says, not its addresses: the words of a result's URL (a folder, a topic's or a
+    person's id) find nothing, in one index and in parts."""
+    for query in ["flights", "entities", "darchiev", "timeline", "istanbul-round-2"]:
+        assert search_any(query) == [], query
+
+
 def test_an_index_in_parts_finds_what_one_index_finds(real_site, site_in_parts, static_server, browser, facts):
     """The parts are merged into one search: every query finds the same records, whatever part holds them, and
     the topic filter and the names' own pages work across parts (their order may differ: each part scores alone)."""
