@@ -5,8 +5,9 @@ the content, not from the rendered pages, so no header, navigation or footer is 
 text is folded (`fold`: hamza forms of alef, ى/ي, ة/ه, tatweel, diacritics, as Lucene's ArabicNormalizer does);
 the search page folds the query with the same table, and shows each result's original text from its metadata.
 A fact's record also holds every name the articles give the entities it names, so any spelling finds it.
-Pagefind searches metadata too, so a record's address is not metadata (the search page takes Pagefind's own):
-its words would find the record, and at 10,000 facts each address is a word of its own in every part's vocabulary.
+Pagefind searches metadata too, so what a record only shows is not metadata: its address (the search page takes
+Pagefind's own) and a fact's articles, which are filter values (found by the article's own record). Searched, an
+article's headline found every fact citing it, whether or not the fact says those words.
 
 The bundle goes into pagefind/HASH/, HASH being a digest of its files, and the search page is pointed at it: a
 deploy replaces the search page and its index together, never one file of an index with another's. A large site's
@@ -108,8 +109,7 @@ def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), w
     """kind: topic, fact, entity, page or article, which the search page names in words (templates/search.html)."""
     e = html.escape
     meta = [("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
-    meta += [("sources", "، ".join(sources))] if sources else []
-    filters = [("topic", topic)] if kind == "fact" else []
+    filters = ([("topic", topic)] if kind == "fact" else []) + [("sources", name) for name in sources]
     if naming:  # the search page asks for these records on their own (filter "named") and matches these names
         how, matched = naming
         meta += [("names", "|".join(dict.fromkeys(" ".join(fold(n).split()) for n in matched))), ("naming", how)]
@@ -166,7 +166,7 @@ def vocabulary_record(recs: list[Record]) -> Record:
     a page's length), filtered out of every search (search.js). Pagefind leaves out of a query any word its index
     does not hold: with this record in each part, a word of the site is in every part, so a part without it finds
     nothing for a query with it, as one index would, instead of what the other words find."""
-    words = sorted({word for r in recs for word in html.unescape(_TAGS.sub(" ", r.html)).split()})
+    words = sorted({word for r in recs for word in html.unescape(_TAGS.sub(" ", _FILTERS.sub("", r.html))).split()})
     e = html.escape
     return Record("#" + VOCABULARY, '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title>'
                   f'</head><body><span data-pagefind-meta="{VOCABULARY}">{e(" ".join(words))}</span>'
@@ -175,6 +175,7 @@ def vocabulary_record(recs: list[Record]) -> Record:
 
 
 _TAGS = re.compile(r"<[^>]*>")
+_FILTERS = re.compile(r"<span data-pagefind-filter=[^>]*>[^<]*</span>")   # values, not words Pagefind searches
 
 
 def _plain(markdown_text: str) -> str:

@@ -58,7 +58,8 @@ function result(data, words) {
   li.querySelector(".result-kind").textContent = kinds[meta.kind] ?? "";
   if (meta.topic) li.querySelector(".result-topic span").textContent = meta.topic;
   else li.querySelector(".result-topic").remove();
-  if (meta.sources) li.querySelector(".result-sources span").textContent = meta.sources;
+  const sources = data.filters.sources ?? [];     // the fact's articles, in the order it cites them
+  if (sources.length) li.querySelector(".result-sources span").textContent = sources.join("، ");
   else li.querySelector(".result-sources").remove();
   const link = li.querySelector(".result-text a");
   link.href = new URL(data.url, root).href;     // the record's address under Pagefind's baseUrl, the site's root

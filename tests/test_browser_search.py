@@ -91,6 +91,14 @@ def test_the_addresses_of_pages_are_not_searched(search_any):
         assert search_any(query) == [], query
 
 
+def test_a_fact_is_found_by_what_it_says_not_by_the_headlines_of_the_articles_it_cites(search_any, facts):
+    """Each fact's result names its articles, but their headlines are not searched with the fact: RT's headline
+    («تعلق روسيا على أحدث المحادثات»), which no fact says, finds the article's own page, not the facts citing it."""
+    rt = next(s for s in facts["sources"] if s["id"] == "rt-comments")
+    assert sum(c["source"] == "rt-comments" for f in facts["facts"] for c in f["citations"]) > 10
+    assert search_any(rt["name"]) == ["sources/rt-comments/"]
+
+
 def test_an_index_in_parts_finds_what_one_index_finds(real_site, site_in_parts, static_server, browser, facts):
     """The parts are merged into one search: every query finds the same records, whatever part holds them, and
     the topic filter and the names' own pages work across parts (their order may differ: each part scores alone)."""
