@@ -11,6 +11,7 @@ from operator import itemgetter
 from dataclasses import dataclass
 
 from .model import Error, Site, Where
+from .parallel import in_two
 from .urls import base_path, page_url, relative_url
 
 # Attribute values are written by the templates in double quotes (autoescaped), so patterns find them all, split
@@ -60,23 +61,36 @@ class LinkIndex:
         ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
         changed = {path for path in read if path not in self.links or not _same(self.links[path], files[path])}
         touched = self.touched(files, ids)
+        order = {path: i for i, path in enumerate(read)}
+        # A one-off build's pages are read and judged half by a forked copy: the check is the build's last step,
+        # alone on one core otherwise. Every other page each, as large pages come together. Kept links stay here.
+        results = sorted(in_two(lambda paths: self.judged(paths, files, root, ids, changed, touched),
+                                read[::2] + read[1::2], parallel=not self.keep), key=lambda r: order[r[0]])
         broken: dict[bytes, tuple[str, str]] = {}        # the link -> (the first page it fails on, why)
-        verdicts, links_kept = {}, {}
-        targets = Targets(files)
-        for path in read:
-            links = self.links_of(path, files[path], root, ids)
-            verdicts[path] = self.verdict(path, links, changed, touched, targets, ids)
-            for link, why in verdicts[path]:
+        for path, verdict, _ in results:
+            for link, why in verdict:
                 broken.setdefault(link, (path, why))
-            if self.keep:
-                links_kept[path] = (files[path], links)
         if self.keep:
-            self.ids = {path: (files[path], page_ids) for path, page_ids in ids.items()}
-            self.links, self.verdicts, self.paths = links_kept, verdicts, frozenset(files)
+            self.remember(files, ids, results)
         written = markdown_links(site) if broken else {}
         facts = {f.id: f for f in site.facts()} if broken else {}
         return [e for link, (page, why) in sorted(broken.items())
                 for e in blame(link.decode("utf-8"), page, why + where_shown(link, page, facts), written)]
+
+    def judged(self, paths: list[str], files: dict[str, bytes], root: str, ids: dict, changed: set,
+               touched: set) -> list[tuple[str, list, PageLinks | None]]:
+        """Each page's broken links, and its links when they are kept."""
+        targets, out = Targets(files), []
+        for path in paths:
+            links = self.links_of(path, files[path], root, ids)
+            out.append((path, self.verdict(path, links, changed, touched, targets, ids), links if self.keep else None))
+        return out
+
+    def remember(self, files: dict[str, bytes], ids: dict, results: list) -> None:
+        """What the next check starts from: each file's ids and links, by its bytes, and each page's verdict."""
+        self.ids = {path: (files[path], page_ids) for path, page_ids in ids.items()}
+        self.links = {path: (files[path], links) for path, _, links in results}
+        self.verdicts, self.paths = {path: verdict for path, verdict, _ in results}, frozenset(files)
 
     def touched(self, files: dict[str, bytes], ids: dict[str, frozenset[bytes]]) -> set[str]:
         """The keys of the files that came, went or have other ids since the last check: a link's verdict

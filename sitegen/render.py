@@ -16,7 +16,7 @@ from .deps import Digests, Kept, Recorder, RecordingEnvironment, TrackedList, Tr
 from .fragments import ByIdentity, Fragments, FragmentStore
 from .model import Error, Site, Topic
 from .i18n import MissingMessage, install_catalog
-from .parallel import can_fork, in_two, start_forked
+from .parallel import Turns, can_fork, in_two, start_forked
 from .references import ListTemplate, MarkerTemplate, References
 from .search import FOLD, SEARCH_PAGE
 from .sourcetext import source_paragraphs
@@ -280,7 +280,8 @@ class Renderer:
 
     def render(self, todo: list[OutPage], parallel: bool | None = None) -> tuple[dict[str, Rendered], list[Error]]:
         """Render these pages; a template error stops at the first page that has one. A large site (or any, with
-        parallel=True) is rendered by two processes, each taking half the pages (fragments_first: the facts)."""
+        parallel=True) is rendered by two processes (fragments_first: the facts), each taking the next page as it
+        finishes one, the largest first, so that both end together."""
         if parallel is None:  # a few pages after an edit are not worth a second process
             parallel = len(todo) > 20 and len(self.site.facts()) >= self.PARALLEL_FROM_FACTS
         if not parallel or len(todo) < 2 or not can_fork():
@@ -288,17 +289,26 @@ class Renderer:
         error = self.fragments_first(parallel=True)
         if error:
             return {}, [error]
-        mine, theirs = split_work(todo, self.look)
-        other = start_forked(self.render_all, theirs)
-        out, errors = self.render_all(mine)
-        done = other()
-        theirs_out, theirs_errors = done if done is not None else self.render_all(theirs)
+        order = sorted(todo, key=lambda page: page_cost(page, self.look), reverse=True)
+        turns = Turns(len(order))
+        try:
+            other = start_forked(lambda pages: self.render_all(pages, turns), order)
+            out, errors = self.render_all(order, turns)
+            done = other()
+        finally:
+            turns.close()
+        theirs_out, theirs_errors = done if done is not None else ({}, [])
         out.update(theirs_out)
+        if done is None and not errors:    # the forked renderer died: what it took is rendered here
+            more, errors = self.render_all([page for page in order if page.path not in out])
+            out.update(more)
         return {page.path: out[page.path] for page in todo if page.path in out}, sorted(set(errors + theirs_errors))
 
-    def render_all(self, pages: list[OutPage]) -> tuple[dict[str, Rendered], list[Error]]:
+    def render_all(self, pages: list[OutPage], turns: Turns | None = None) -> tuple[dict[str, Rendered], list[Error]]:
+        """These pages, or those of them `turns` gives this process."""
         out = {}
-        for page in pages:
+        for number in iter(turns.take, None) if turns is not None else range(len(pages)):
+            page = pages[number]
             try:
                 out[page.path] = self.render_page(page)
             except Exception as exc:  # a template error, reported with its template file and line
@@ -387,30 +397,19 @@ class Renderer:
         return self.lists.render(context, macro)
 
 
-def split_work(pages: list[OutPage], look: Lookups) -> tuple[list[OutPage], list[OutPage]]:
-    """Two halves of about equal cost, counting each page's cost as the facts and citations it shows."""
-    by_entity, citing = look.tables["facts_by_entity"], look.tables["citing"]
-
-    def cost(page: OutPage) -> int:
-        c = page.context
-        if "facts" in c:
-            return len(c["facts"])
-        if "entity" in c:
-            ident = c["entity"].id
-            return len(by_entity.get(ident, ())) + len(look.tables["facts_by_speaker"].get(ident, ())) + 1
-        if "source" in c:
-            return len(citing.get(c["source"].id, ())) + 1
-        if "years" in c:
-            return sum(len(facts) for _, facts in c["years"])
-        return {"disagreements.html": len(look.tables["disputed"])}.get(page.template, 1)
-
-    halves: tuple[list, list] = ([], [])
-    load = [0, 0]
-    for page in sorted(pages, key=cost, reverse=True):
-        side = 0 if load[0] <= load[1] else 1
-        halves[side].append(page)
-        load[side] += cost(page)
-    return halves
+def page_cost(page: OutPage, look: Lookups) -> int:
+    """About what a page costs to render: the facts and citations it shows."""
+    c, tables = page.context, look.tables
+    if "facts" in c:
+        return len(c["facts"])
+    if "entity" in c:
+        ident = c["entity"].id
+        return len(tables["facts_by_entity"].get(ident, ())) + len(tables["facts_by_speaker"].get(ident, ())) + 1
+    if "source" in c:
+        return len(tables["citing"].get(c["source"].id, ())) + 1
+    if "years" in c:
+        return sum(len(facts) for _, facts in c["years"])
+    return {"disagreements.html": len(tables["disputed"])}.get(page.template, 1)
 
 
 def shared_context(site: Site, look: Lookups, preview: bool, recorder: Recorder) -> dict:
