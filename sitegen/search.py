@@ -5,9 +5,9 @@ the content, not from the rendered pages, so no header, navigation or footer is 
 text is folded (`fold`: hamza forms of alef, ى/ي, ة/ه, tatweel, diacritics, as Lucene's ArabicNormalizer does);
 the search page folds the query with the same table, and shows each result's original text from its metadata.
 A fact's record also holds every name the articles give the entities it names, so any spelling finds it.
-Pagefind searches metadata too, so what a record only shows is not metadata: its address (the search page takes
-Pagefind's own) and a fact's articles, which are filter values (found by the article's own record). Searched, an
-article's headline found every fact citing it, whether or not the fact says those words.
+Pagefind searches metadata too, so what a record only shows or sorts by is not metadata: its address (the search
+page takes Pagefind's own), and its kind and a fact's articles, which are filter values (an article is found by its
+own record). Searched, an article's headline found every fact citing it, whether or not the fact says those words.
 
 The bundle goes into pagefind/HASH/, HASH being a digest of its files, and the search page is pointed at it: a
 deploy replaces the search page and its index together, never one file of an index with another's. A large site's
@@ -108,12 +108,12 @@ def _record(url: str, kind: str, title: str, text: str, names: list[str] = (), w
             sources: list[str] = (), naming: tuple[str, list[str]] | None = None) -> Record:
     """kind: topic, fact, entity, page or article, which the search page names in words (templates/search.html)."""
     e = html.escape
-    meta = [("title", title), ("kind", kind)] + ([("topic", topic)] if topic else [])
-    filters = ([("topic", topic)] if kind == "fact" else []) + [("sources", name) for name in sources]
+    meta = [("title", title)] + ([("topic", topic)] if topic else [])
+    filters = [("kind", kind)] + ([("topic", topic)] if kind == "fact" else []) + [("sources", n) for n in sources]
     if naming:  # the search page asks for these records on their own (filter "named") and matches these names
         how, matched = naming
-        meta += [("names", "|".join(dict.fromkeys(" ".join(fold(n).split()) for n in matched))), ("naming", how)]
-        filters.append(("named", "1"))
+        meta.append(("names", "|".join(dict.fromkeys(" ".join(fold(n).split()) for n in matched))))
+        filters += [("named", "1"), ("naming", how)]
     parts = ['<!doctype html><html lang="ar"><head><meta charset="utf-8"><title></title></head><body>']
     parts += [f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta]
     parts += [f'<span data-pagefind-filter="{k}">{e(v)}</span>' for k, v in filters]

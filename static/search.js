@@ -55,7 +55,7 @@ function marked(text, words) {
 function result(data, words) {
   const li = row.content.firstElementChild.cloneNode(true);
   const meta = data.meta;
-  li.querySelector(".result-kind").textContent = kinds[meta.kind] ?? "";
+  li.querySelector(".result-kind").textContent = kinds[data.filters.kind?.[0]] ?? "";
   if (meta.topic) li.querySelector(".result-topic span").textContent = meta.topic;
   else li.querySelector(".result-topic").remove();
   const sources = data.filters.sources ?? [];     // the fact's articles, in the order it cites them
@@ -76,7 +76,7 @@ const MAX_NAMED = 20;
 
 function names(data, words) {
   const all = (data.meta.names || "").split("|");
-  if (data.meta.naming === "words") {
+  if (data.filters.naming?.[0] === "words") {
     return all.some((name) => { const parts = name.split(" "); return words.every((word) => parts.includes(word)); });
   }
   return all.includes(words.join(" "));

@@ -84,10 +84,10 @@ def test_spellings_of_a_word_find_the_same_results(search_any, written, as_typed
     assert search_any(as_typed) == found
 
 
-def test_the_addresses_of_pages_are_not_searched(search_any):
-    """Readers find what the site says, not its addresses: the words of a result's URL (a folder, a topic's or a
-    person's id) find nothing, in one index and in parts."""
-    for query in ["flights", "entities", "darchiev", "timeline", "istanbul-round-2"]:
+def test_the_addresses_and_kinds_of_records_are_not_searched(search_any):
+    """Readers find what the site says, not its addresses or the search page's labels: the words of a result's URL
+    (a folder, a topic's or a person's id) and the kinds of record find nothing, in one index and in parts."""
+    for query in ["flights", "entities", "darchiev", "timeline", "istanbul-round-2", "topics", "fact"]:
         assert search_any(query) == [], query
 
 

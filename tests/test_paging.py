@@ -137,7 +137,7 @@ def test_every_link_to_a_fact_lands_on_the_page_that_shows_it(project):
     assert {anchor for _, anchor in checked} == facts
     records = [json.loads(gzip.decompress(f.read_bytes())[len(b"pagefind_dcd"):])
                for f in out.glob("pagefind/*/fragment/*")]
-    urls = [r["url"] for r in records if r["meta"].get("kind") == "fact"]
+    urls = [r["url"] for r in records if r["filters"].get("kind") == ["fact"]]
     assert len(urls) == len(facts)
     for url in urls:
         path, _, anchor = url.partition("#")
