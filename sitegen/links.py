@@ -59,7 +59,7 @@ class LinkIndex:
             self.root, self.normal = root, {}
         read = [path for path in files if path.endswith((".html", ".css"))]
         ids = {path: self.ids_of(path, files[path]) for path in read if path.endswith(".html")}
-        changed = {path for path in read if path not in self.links or not _same(self.links[path], files[path])}
+        changed = {path for path in read if not _same(self.links.get(path), files[path])}
         touched = self.touched(files, ids)
         order = {path: i for i, path in enumerate(read)}
         # A one-off build's pages are read and judged half by a forked copy: the check is the build's last step,

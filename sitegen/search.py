@@ -43,11 +43,11 @@ BUNDLE = "pagefind/"            # the search page's data-bundle names this folde
 # ranks above a passing mention.
 OWN_NAME_WEIGHT, MENTIONED_NAME_WEIGHT = 10, 3
 # While it builds an index, Pagefind holds every word of every record several times over: ~50 KB a record, 500 MB
-# at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~115 MB each), a
+# at 10,000 facts. So a larger site's records go to Pagefind in parts of at most this many (~140 MB each), a
 # process each, and the search page merges the parts (Pagefind's mergeIndex).
 PART_RECORDS = 2000
-# A one-off build's forked index runs two Pagefind processes at a time (~120 MB each): Pagefind uses one core for
-# much of a part, and the build's critical path is the index. The preview's, in a thread, keeps to one.
+# A one-off build's forked index runs two Pagefind processes at a time: Pagefind uses one core for much of a part,
+# and the index takes as long as the rendering beside it. The preview's, in a thread, keeps to one.
 AT_ONCE = 2
 PARTS = "parts.json"        # the bundle's list of its other parts' folders (static/search.js reads it)
 VOCABULARY = "vocabulary"   # the filter of each part's record of every word (`vocabulary_record`), never shown
